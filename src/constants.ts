@@ -1,0 +1,31 @@
+/** Input names, exactly as declared in action.yml. */
+export const Inputs = {
+  ApiKey: 'api-key',
+  Files: 'files',
+  Metadata: 'metadata',
+  Project: 'project',
+  Tags: 'tags',
+  Paired: 'paired',
+  Interleaved: 'interleaved',
+  SampleId: 'sample-id',
+  ExternalSampleId: 'external-sample-id',
+  ApiUrl: 'api-url',
+  Concurrency: 'concurrency',
+  MaxAttempts: 'max-attempts',
+  IfNoFilesFound: 'if-no-files-found',
+  DryRun: 'dry-run'
+} as const
+
+/** Output names, exactly as declared in action.yml. */
+export const Outputs = {
+  SampleIds: 'sample-ids',
+  Samples: 'samples',
+  Failed: 'failed'
+} as const
+
+export const IF_NO_FILES_FOUND_VALUES = ['error', 'warn', 'ignore'] as const
+export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND_VALUES)[number]
+
+export const DEFAULT_API_URL = 'https://app.onecodex.com'
+export const CONCURRENCY_RANGE = { min: 1, max: 16, default: 4 } as const
+export const MAX_ATTEMPTS_RANGE = { min: 1, max: 10, default: 5 } as const

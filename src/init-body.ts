@@ -1,0 +1,35 @@
+import type { Json, Sample, Settings } from './types.js'
+
+/** The JSON body of POST /api/v1/samples/init_upload for one sample. */
+export interface InitUploadBody {
+  filename: string
+  size: number
+  upload_type: 'standard'
+  paired_end_filename?: string
+  metadata?: { [key: string]: Json }
+  tags?: { name: string }[]
+  project?: string
+  interleaved?: boolean
+  sample_id?: string
+  external_sample_id?: string
+}
+
+/**
+ * Builds init_upload's body: only fields the user set are sent. The key is never part of it.
+ * `size` is the total bytes of the sample (both mates for a pair).
+ */
+export function buildInitBody(sample: Sample, settings: Settings): InitUploadBody {
+  const body: InitUploadBody = {
+    filename: sample.file.filename,
+    size: sample.file.size + (sample.mate?.size ?? 0),
+    upload_type: 'standard'
+  }
+  if (sample.mate) body.paired_end_filename = sample.mate.filename
+  if (settings.metadata) body.metadata = { ...settings.metadata }
+  if (settings.tags.length > 0) body.tags = settings.tags.map(name => ({ name }))
+  if (settings.project !== undefined) body.project = settings.project
+  if (settings.interleaved !== undefined) body.interleaved = settings.interleaved
+  if (settings.sampleId !== undefined) body.sample_id = settings.sampleId
+  if (settings.externalSampleId !== undefined) body.external_sample_id = settings.externalSampleId
+  return body
+}

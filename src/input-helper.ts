@@ -1,0 +1,164 @@
+import * as core from '@actions/core'
+import {
+  CONCURRENCY_RANGE,
+  DEFAULT_API_URL,
+  IF_NO_FILES_FOUND_VALUES,
+  Inputs,
+  MAX_ATTEMPTS_RANGE
+} from './constants.js'
+import { validateMetadata } from './metadata.js'
+import { EXTERNAL_SAMPLE_ID_MAX_LENGTH, PROJECT_MAX_LENGTH, TAG_MAX_LENGTH } from './spec.js'
+import type { Json, Problem, Settings } from './types.js'
+import { insecureUrlReason } from './url-policy.js'
+
+export interface InputResult {
+  readonly settings: Settings
+  /** Every input problem found; the settings hold defaults where a value was refused. */
+  readonly problems: readonly Problem[]
+}
+
+// YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
+const TRUE_VALUES = ['true', 'True', 'TRUE']
+const FALSE_VALUES = ['false', 'False', 'FALSE']
+
+/**
+ * Reads every input into one typed settings object. Required inputs missing throw at once
+ * (`Input required and not supplied: api-key`); every other problem is collected, so that all
+ * of them can be reported together before any request is made.
+ */
+export function getInputs(): InputResult {
+  const apiKey = core.getInput(Inputs.ApiKey, { required: true })
+  core.setSecret(apiKey)
+  const files = core.getInput(Inputs.Files, { required: true })
+
+  const problems: string[] = []
+  const bool = (name: string, fallback: boolean | undefined): boolean | undefined => {
+    const raw = core.getInput(name)
+    if (raw === '') return fallback
+    if (TRUE_VALUES.includes(raw)) return true
+    if (FALSE_VALUES.includes(raw)) return false
+    problems.push(
+      `Input ${name} is "${raw}": it must be a boolean (one of ${[...TRUE_VALUES, ...FALSE_VALUES].join(', ')}).`
+    )
+    return fallback
+  }
+  const int = (name: string, range: { min: number; max: number; default: number }): number => {
+    const raw = core.getInput(name)
+    if (raw === '') return range.default
+    const value = Number(raw)
+    if (!/^[+-]?\d+$/.test(raw) || value < range.min || value > range.max) {
+      problems.push(
+        `Input ${name} is "${raw}": it must be a whole number from ${range.min} to ${range.max}.`
+      )
+      return range.default
+    }
+    return value
+  }
+  const optional = (name: string, maxLength?: number): string | undefined => {
+    const raw = core.getInput(name)
+    if (raw === '') return undefined
+    if (maxLength !== undefined && raw.length > maxLength) {
+      problems.push(
+        `Input ${name} is ${raw.length} characters long: at most ${maxLength} are allowed.`
+      )
+    }
+    return raw
+  }
+
+  const patterns = parsePatterns(files)
+  if (patterns.length === 0) {
+    problems.push(`Input ${Inputs.Files} holds no pattern (only blank lines and # comments).`)
+  }
+
+  const metadata = parseMetadata(core.getInput(Inputs.Metadata), problems)
+  const tags = parseTags(core.getInput(Inputs.Tags), problems)
+  const project = optional(Inputs.Project, PROJECT_MAX_LENGTH)
+  const sampleId = optional(Inputs.SampleId)
+  const externalSampleId = optional(Inputs.ExternalSampleId, EXTERNAL_SAMPLE_ID_MAX_LENGTH)
+  if (sampleId !== undefined && externalSampleId !== undefined) {
+    problems.push(
+      `Inputs ${Inputs.SampleId} and ${Inputs.ExternalSampleId} are both set: give at most one of them.`
+    )
+  }
+
+  const apiUrl = (core.getInput(Inputs.ApiUrl) || DEFAULT_API_URL).replace(/\/+$/, '')
+  const urlReason = insecureUrlReason(apiUrl, `Input ${Inputs.ApiUrl}`)
+  if (urlReason) problems.push(urlReason)
+
+  const ifNoFilesFound = parseEnum(
+    Inputs.IfNoFilesFound,
+    core.getInput(Inputs.IfNoFilesFound) || 'error',
+    IF_NO_FILES_FOUND_VALUES,
+    problems
+  )
+
+  const settings: Settings = {
+    apiKey,
+    patterns,
+    metadata,
+    project,
+    tags,
+    paired: bool(Inputs.Paired, true) ?? true,
+    interleaved: bool(Inputs.Interleaved, undefined),
+    sampleId,
+    externalSampleId,
+    apiUrl,
+    concurrency: int(Inputs.Concurrency, CONCURRENCY_RANGE),
+    maxAttempts: int(Inputs.MaxAttempts, MAX_ATTEMPTS_RANGE),
+    ifNoFilesFound,
+    dryRun: bool(Inputs.DryRun, false) ?? false,
+    workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+  }
+  return { settings, problems: problems.map(message => ({ message })) }
+}
+
+/** Splits `files` into patterns: one a line, blank lines and `#` comments dropped. */
+export function parsePatterns(files: string): string[] {
+  return files
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '' && !line.startsWith('#'))
+}
+
+/** Splits `tags` on commas and newlines; trims, drops empties, de-duplicates, checks length. */
+export function parseTags(raw: string, problems: string[]): string[] {
+  const tags: string[] = []
+  for (const tag of raw.split(/[,\r\n]+/).map(t => t.trim())) {
+    if (tag === '' || tags.includes(tag)) continue
+    if (tag.length > TAG_MAX_LENGTH) {
+      problems.push(
+        `Input ${Inputs.Tags}: tag "${tag}" is ${tag.length} characters long: at most ${TAG_MAX_LENGTH} are allowed.`
+      )
+    }
+    tags.push(tag)
+  }
+  return tags
+}
+
+function parseMetadata(raw: string, problems: string[]): Settings['metadata'] {
+  if (raw === '') return undefined
+  let value: Json
+  try {
+    value = JSON.parse(raw) as Json
+  } catch (error) {
+    problems.push(
+      `Input ${Inputs.Metadata} is not valid JSON: ${(error as Error).message}. It must be a JSON object such as {"platform": "Illumina MiSeq"}.`
+    )
+    return undefined
+  }
+  const violations = validateMetadata(value)
+  problems.push(...violations.map(v => `Input ${Inputs.Metadata}: ${v}`))
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  return value
+}
+
+function parseEnum<T extends string>(
+  name: string,
+  raw: string,
+  allowed: readonly T[],
+  problems: string[]
+): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T
+  problems.push(`Input ${name} is "${raw}": it must be one of ${allowed.join(', ')}.`)
+  return allowed[0]
+}
