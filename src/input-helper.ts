@@ -22,16 +22,20 @@ const TRUE_VALUES = ['true', 'True', 'TRUE']
 const FALSE_VALUES = ['false', 'False', 'FALSE']
 
 /**
- * Reads every input into one typed settings object. Required inputs missing throw at once
- * (`Input required and not supplied: api-key`); every other problem is collected, so that all
- * of them can be reported together before any request is made.
+ * Reads every input into one typed settings object. Every problem, a missing required input
+ * included, is collected, so that all of them can be reported together before any request.
  */
 export function getInputs(): InputResult {
-  const apiKey = core.getInput(Inputs.ApiKey, { required: true })
-  core.setSecret(apiKey)
-  const files = core.getInput(Inputs.Files, { required: true })
-
   const problems: string[] = []
+  const required = (name: string): string => {
+    const raw = core.getInput(name)
+    if (raw === '') problems.push(`Input required and not supplied: ${name}.`)
+    return raw
+  }
+  const apiKey = required(Inputs.ApiKey)
+  if (apiKey !== '') core.setSecret(apiKey)
+  const files = required(Inputs.Files)
+
   const bool = (name: string, fallback: boolean | undefined): boolean | undefined => {
     const raw = core.getInput(name)
     if (raw === '') return fallback
@@ -66,7 +70,7 @@ export function getInputs(): InputResult {
   }
 
   const patterns = parsePatterns(files)
-  if (patterns.length === 0) {
+  if (patterns.length === 0 && files !== '') {
     problems.push(`Input ${Inputs.Files} holds no pattern (only blank lines and # comments).`)
   }
 

@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
     }
 
     const results = await uploadSamples(plan.samples, settings)
-    await reportResults(plan.samples, results)
+    await reportResults(plan.samples, results, settings.workspace)
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   }

@@ -1,6 +1,8 @@
 import * as core from '@actions/core'
+import * as path from 'node:path'
 import { Outputs } from './constants.js'
-import type { Problem, Sample } from './types.js'
+import { formatBytes, formatDuration } from './progress.js'
+import type { FailedSample, Problem, Sample, UploadedSample } from './types.js'
 import type { UploadResults } from './uploader.js'
 
 /** Outputs when nothing was uploaded: empty arrays, so later steps can always parse them. */
@@ -16,8 +18,83 @@ export function reportProblems(problems: readonly Problem[]): void {
     core.error(problem.message, problem.file ? { file: problem.file } : {})
 }
 
-/** Placeholder until the upload engine lands. */
+/**
+ * Reports the upload: the three outputs (plan order), a job summary table when the runner
+ * provides GITHUB_STEP_SUMMARY, an ::error annotation per failed file, and a failed step when
+ * any sample failed. `workspace` makes annotation paths repository-relative.
+ */
 export async function reportResults(
-  _samples: readonly Sample[],
-  _results: UploadResults
-): Promise<void> {}
+  samples: readonly Sample[],
+  results: UploadResults,
+  workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
+): Promise<void> {
+  const uploaded: UploadedSample[] = []
+  const failed: FailedSample[] = []
+  for (const outcome of results.outcomes) {
+    if (outcome.ok) uploaded.push(outcome.sample)
+    else failed.push(outcome.failure)
+  }
+  core.setOutput(Outputs.SampleIds, JSON.stringify(uploaded.map(s => s.sample_id)))
+  core.setOutput(Outputs.Samples, JSON.stringify(uploaded))
+  core.setOutput(Outputs.Failed, JSON.stringify(failed))
+
+  if (process.env.GITHUB_STEP_SUMMARY) await writeSummary(samples, results)
+
+  const total = results.outcomes.length
+  core.info(
+    `Uploaded and confirmed ${uploaded.length} of ${total} sample${total === 1 ? '' : 's'}.`
+  )
+  if (failed.length === 0) return
+  for (const failure of failed) {
+    core.error(failure.error, {
+      title: 'Upload failed',
+      file: annotationPath(failure.path, workspace)
+    })
+  }
+  core.setFailed(
+    [
+      `${failed.length} of ${total} sample${total === 1 ? '' : 's'} failed to upload:`,
+      ...failed.map(f => `- ${f.path}: ${f.error}`)
+    ].join('\n')
+  )
+}
+
+async function writeSummary(samples: readonly Sample[], results: UploadResults): Promise<void> {
+  const header = ['File(s)', 'Size', 'Sample ID', 'Status', 'Time'].map(data => ({
+    data,
+    header: true
+  }))
+  const rows = results.outcomes.map((outcome, index) => {
+    const sample = samples[index]
+    const files = sample
+      ? [sample.file, sample.mate].flatMap(f => (f ? [escapeHtml(f.filename)] : [])).join('<br>')
+      : ''
+    const size = sample ? formatBytes(sample.file.size + (sample.mate?.size ?? 0)) : ''
+    const time = formatDuration(outcome.durationMs)
+    return outcome.ok
+      ? [files, size, `<code>${escapeHtml(outcome.sample.sample_id)}</code>`, '✅ confirmed', time]
+      : [files, size, '', `❌ ${escapeHtml(outcome.failure.error)}`, time]
+  })
+  const ok = results.outcomes.filter(o => o.ok).length
+  await core.summary
+    .addHeading('One Codex upload', 2)
+    .addRaw(`${ok} of ${results.outcomes.length} samples confirmed.`, true)
+    .addTable([header, ...rows])
+    .write()
+}
+
+/** A path relative to the workspace (as annotations expect) when it lies inside it. */
+function annotationPath(file: string, workspace: string): string {
+  const relative = path.relative(workspace, file)
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join('/')
+    : file
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+}

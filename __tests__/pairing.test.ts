@@ -1,0 +1,134 @@
+import { describe, expect, it } from '@jest/globals'
+import { pairFiles, readName } from '../src/pairing.js'
+
+describe('readName', () => {
+  it.each<[string, 1 | 2, 'R' | 'digit', string]>([
+    ['X_R1_001.fastq.gz', 1, 'R', 'X_R2_001.fastq.gz'],
+    ['X_R2_001.fastq.gz', 2, 'R', 'X_R1_001.fastq.gz'],
+    ['X_R1.fq', 1, 'R', 'X_R2.fq'],
+    ['X.R2.fq', 2, 'R', 'X.R1.fq'],
+    ['X.R1.001.fa', 1, 'R', 'X.R2.001.fa'],
+    ['test_R1_L001.fq.gz', 1, 'R', 'test_R2_L001.fq.gz'],
+    ['X_L001_R1_001.fastq.gz', 1, 'R', 'X_L001_R2_001.fastq.gz'],
+    ['X_1.fastq', 1, 'digit', 'X_2.fastq'],
+    ['X.2.fq.gzip', 2, 'digit', 'X.1.fq.gzip'],
+    ['SRR123_1.fastq.gz', 1, 'digit', 'SRR123_2.fastq.gz']
+  ])('%s is read %d (%s), mate %s', (name, read, style, mateName) => {
+    expect(readName(name)).toMatchObject({ read, style, mateName })
+  })
+
+  it.each([
+    'X.fastq.gz',
+    'X_R3_001.fastq.gz',
+    'X_R12.fq',
+    'X_3.fq',
+    'X_12.fq',
+    'X_R1_001_trimmed.fq',
+    'R1.fq',
+    '_1.fq',
+    'X_R1.fq.bz2',
+    'X1.fq'
+  ])('%s carries no read number', name => {
+    expect(readName(name)).toBeUndefined()
+  })
+
+  it('gives two mates the same key and lane-split files different keys', () => {
+    expect(readName('X_R1_001.fq')!.key).toBe(readName('X_R2_001.fq')!.key)
+    expect(readName('X_L001_R1_001.fq')!.key).not.toBe(readName('X_L002_R1_001.fq')!.key)
+    expect(readName('X_R1.fq')!.key).not.toBe(readName('X_R2.fq.gz')!.key)
+  })
+})
+
+describe('pairFiles', () => {
+  it.each<[string, string[], { file: string; mate?: string }[]]>([
+    [
+      'Illumina _R1_001/_R2_001 mates',
+      ['/w/X_R2_001.fastq.gz', '/w/X_R1_001.fastq.gz'],
+      [{ file: '/w/X_R1_001.fastq.gz', mate: '/w/X_R2_001.fastq.gz' }]
+    ],
+    ['_R1/_R2 mates', ['/w/X_R1.fq', '/w/X_R2.fq'], [{ file: '/w/X_R1.fq', mate: '/w/X_R2.fq' }]],
+    ['.R1/.R2 mates', ['/w/X.R1.fq', '/w/X.R2.fq'], [{ file: '/w/X.R1.fq', mate: '/w/X.R2.fq' }]],
+    [
+      '_1/_2 mates',
+      ['/w/X_1.fastq', '/w/X_2.fastq'],
+      [{ file: '/w/X_1.fastq', mate: '/w/X_2.fastq' }]
+    ],
+    [
+      'lane-split pairs as separate samples',
+      [
+        '/w/X_L002_R2_001.fq.gz',
+        '/w/X_L001_R1_001.fq.gz',
+        '/w/X_L002_R1_001.fq.gz',
+        '/w/X_L001_R2_001.fq.gz'
+      ],
+      [
+        { file: '/w/X_L001_R1_001.fq.gz', mate: '/w/X_L001_R2_001.fq.gz' },
+        { file: '/w/X_L002_R1_001.fq.gz', mate: '/w/X_L002_R2_001.fq.gz' }
+      ]
+    ],
+    [
+      'pairs mixed with single files, sorted by path',
+      ['/w/z.fa', '/w/b_R2.fq', '/w/a.fq', '/w/b_R1.fq'],
+      [{ file: '/w/a.fq' }, { file: '/w/b_R1.fq', mate: '/w/b_R2.fq' }, { file: '/w/z.fa' }]
+    ]
+  ])('pairs %s', (_label, files, units) => {
+    const pairing = pairFiles(files, true)
+    expect(pairing.units).toEqual(units)
+    expect(pairing.problems).toEqual([])
+    expect(pairing.warnings).toEqual([])
+  })
+
+  it('refuses a lone R1, naming the missing mate', () => {
+    const pairing = pairFiles(['/w/d/X_R1_001.fastq.gz'], true, f => f.replace('/w/', ''))
+    expect(pairing.problems).toEqual([
+      {
+        file: 'd/X_R1_001.fastq.gz',
+        message: expect.stringMatching(
+          /^d\/X_R1_001\.fastq\.gz: this is read 1 .* its mate X_R2_001\.fastq\.gz is not among the matched files .*paired: false/
+        )
+      }
+    ])
+  })
+
+  it('refuses a lone R2, naming the missing R1', () => {
+    const pairing = pairFiles(['/w/X_R2.fq'], true)
+    expect(pairing.problems[0].message).toMatch(
+      /read 2 .*\(_R2\) but its mate X_R1\.fq is not among/
+    )
+  })
+
+  it('does not pair mates in different directories', () => {
+    const pairing = pairFiles(['/w/a/X_R1.fq', '/w/b/X_R2.fq'], true)
+    expect(pairing.problems.map(p => p.file)).toEqual(['/w/a/X_R1.fq', '/w/b/X_R2.fq'])
+  })
+
+  it('does not pair mates whose endings differ', () => {
+    const pairing = pairFiles(['/w/X_R1.fq.gz', '/w/X_R2.fq'], true)
+    expect(pairing.problems).toHaveLength(2)
+  })
+
+  it('uploads a lone _1 file alone, with a warning', () => {
+    const pairing = pairFiles(['/w/SRR1_1.fastq.gz', '/w/other.fq'], true)
+    expect(pairing.units).toEqual([{ file: '/w/SRR1_1.fastq.gz' }, { file: '/w/other.fq' }])
+    expect(pairing.problems).toEqual([])
+    expect(pairing.warnings).toEqual([
+      {
+        file: '/w/SRR1_1.fastq.gz',
+        message: expect.stringMatching(
+          /no SRR1_2\.fastq\.gz was matched .* uploaded as a single-end sample/
+        )
+      }
+    ])
+  })
+
+  it('makes every file its own sample when paired is false', () => {
+    const pairing = pairFiles(['/w/X_R2.fq', '/w/X_R1.fq', '/w/Y_R1.fq'], false)
+    expect(pairing.units).toEqual([
+      { file: '/w/X_R1.fq' },
+      { file: '/w/X_R2.fq' },
+      { file: '/w/Y_R1.fq' }
+    ])
+    expect(pairing.problems).toEqual([])
+    expect(pairing.warnings).toEqual([])
+  })
+})

@@ -1,0 +1,383 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { createHash, randomBytes } from 'node:crypto'
+import { statSync } from 'node:fs'
+import * as path from 'node:path'
+import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
+import type { Sample, SampleFile, Settings } from '../src/types.js'
+import { uploadSamples, type UploadResults } from '../src/uploader.js'
+import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
+import { sandboxFromEnv } from './helpers/s3-post.js'
+
+let sandbox: Sandbox
+let ws: ReturnType<typeof tempWorkspace>
+let lines: string[]
+let stdout: string
+
+beforeEach(async () => {
+  sandbox = await startSandbox({ apiKey: 'sk_test_0123456789abcdef' })
+  ws = tempWorkspace('ocu-uploader-')
+  lines = []
+  stdout = ''
+})
+afterEach(async () => {
+  await sandbox.close()
+  ws.remove()
+})
+
+function settings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    apiKey: sandbox.apiKey,
+    patterns: ['*.fq'],
+    tags: [],
+    paired: true,
+    apiUrl: sandbox.apiUrl,
+    concurrency: 2,
+    maxAttempts: 3,
+    ifNoFilesFound: 'error',
+    dryRun: false,
+    workspace: ws.dir,
+    ...overrides
+  }
+}
+
+function sampleFile(name: string, content: string | Buffer): SampleFile {
+  const file = ws.write(name, content)
+  return {
+    path: file,
+    filename: path.basename(file),
+    size: statSync(file).size,
+    format: 'FASTQ',
+    compression: 'none'
+  }
+}
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
+
+/** Uploads with a tiny backoff; log lines go to `lines`, what core prints to `stdout`. */
+async function upload(
+  samples: Sample[],
+  overrides: Partial<Settings> = {}
+): Promise<UploadResults> {
+  let results: UploadResults | undefined
+  stdout += await captureStdout(async () => {
+    results = await uploadSamples(samples, settings(overrides), {
+      retryBaseDelayMs: 1,
+      socketTimeoutMs: 2000,
+      log: line => lines.push(line)
+    })
+  })
+  return results as UploadResults
+}
+
+/** Where the sandbox stored `filename` (its form's `key`, with ${filename} filled in). */
+function keyOf(filename: string): string {
+  const post = sandbox.requests.find(
+    r => r.route === 'storage' && r.fileName === filename && r.status === 201
+  )
+  const key = (post?.body as Record<string, string> | undefined)?.key ?? ''
+  return key.replace('${filename}', filename)
+}
+
+describe('uploadSamples', () => {
+  it('uploads a single file: init_upload, storage POST, confirm_upload', async () => {
+    const content = fastq(50)
+    const results = await upload([{ file: sampleFile('single.fq', content) }])
+
+    expect(results.outcomes).toHaveLength(1)
+    const outcome = results.outcomes[0]
+    if (!outcome.ok) throw new Error(outcome.failure.error)
+    expect(outcome.sample).toMatchObject({
+      filename: 'single.fq',
+      size: content.length,
+      sha256: sha256(content)
+    })
+    const [sample] = sandbox.samples()
+    expect(sample).toMatchObject({ sample_id: outcome.sample.sample_id, confirmed: true })
+    expect(sample.body).toEqual({
+      filename: 'single.fq',
+      size: content.length,
+      upload_type: 'standard'
+    })
+    const stored = await sandbox.object(keyOf('single.fq'))
+    expect(stored).toMatchObject({ size: content.length, sha256: sha256(content) })
+    expect(sandbox.requests.map(r => `${r.route} ${r.status}`)).toEqual([
+      'init_upload 200',
+      'storage 201',
+      'confirm_upload 200'
+    ])
+  })
+
+  it('uploads a pair as one sample: R1 as filename, R2 as paired_end_filename, both mates, one confirm', async () => {
+    const r1 = fastq(20)
+    const r2 = fastq(30)
+    const results = await upload([
+      { file: sampleFile('pair_R1.fq', r1), mate: sampleFile('pair_R2.fq', r2) }
+    ])
+    const outcome = results.outcomes[0]
+    if (!outcome.ok) throw new Error(outcome.failure.error)
+    expect(outcome.sample).toMatchObject({
+      filename: 'pair_R1.fq',
+      sha256: sha256(r1),
+      paired_end_filename: 'pair_R2.fq',
+      paired_end_size: r2.length,
+      paired_end_sha256: sha256(r2)
+    })
+    const [sample] = sandbox.samples()
+    expect(sample).toMatchObject({
+      filename: 'pair_R1.fq',
+      paired_end_filename: 'pair_R2.fq',
+      confirmed: true
+    })
+    expect(sample.body).toMatchObject({ size: r1.length + r2.length })
+    const storage = sandbox.requests.filter(r => r.route === 'storage')
+    expect(storage.map(r => [r.fileName, r.fileSize, r.status])).toEqual([
+      ['pair_R1.fq', r1.length, 201],
+      ['pair_R2.fq', r2.length, 201]
+    ])
+    expect(sandbox.requests.filter(r => r.route === 'confirm_upload')).toHaveLength(1)
+  })
+
+  it('passes metadata, tags and project through exactly', async () => {
+    const metadata = {
+      name: 'Soil 7',
+      platform: 'Illumina MiSeq',
+      location_lat: 42.36,
+      custom: { lab_tech: 'Linus Pauling', run: 7, ok: true, none: null }
+    }
+    await upload([{ file: sampleFile('meta.fq', fastq(3)) }], {
+      metadata,
+      tags: ['soil', 'run 7'],
+      project: 'proj0123456789ab',
+      interleaved: false
+    })
+    expect(sandbox.samples()[0].body).toEqual({
+      filename: 'meta.fq',
+      size: fastq(3).length,
+      upload_type: 'standard',
+      metadata,
+      tags: [{ name: 'soil' }, { name: 'run 7' }],
+      project: 'proj0123456789ab',
+      interleaved: false
+    })
+  })
+
+  it('sends the key only to the API (Basic auth), never to storage', async () => {
+    await upload([{ file: sampleFile('auth.fq', fastq(3)) }])
+    const basic = `Basic ${Buffer.from(`${sandbox.apiKey}:`).toString('base64')}`
+    for (const request of sandbox.requests) {
+      const headers = JSON.stringify(request.headers)
+      if (request.route === 'storage') {
+        expect(request.headers.authorization).toBeUndefined()
+        expect(headers).not.toContain(sandbox.apiKey)
+        expect(headers).not.toContain(basic.slice(6))
+        expect(request.headers['transfer-encoding']).toBeUndefined()
+      } else {
+        expect(request.headers.authorization).toBe(basic)
+      }
+    }
+  })
+
+  it('retries init_upload on 503 and on 429 with Retry-After', async () => {
+    sandbox.faults.add('init_upload', { kind: 'status', status: 503 })
+    sandbox.faults.add('init_upload', { kind: 'status', status: 429, retryAfter: '0' })
+    const results = await upload([{ file: sampleFile('retry.fq', fastq(3)) }])
+    expect(results.outcomes[0].ok).toBe(true)
+    expect(sandbox.requests.filter(r => r.route === 'init_upload').map(r => r.status)).toEqual([
+      503, 429, 200
+    ])
+    expect(
+      lines.some(
+        l => l.includes('retry.fq: init_upload: attempt 2 of 3 failed') && l.includes('HTTP 429')
+      )
+    ).toBe(true)
+  })
+
+  it('re-sends the whole file after a storage reset mid-body; the stored bytes are identical', async () => {
+    const content = randomBytes(3 * 1024 * 1024)
+    sandbox.faults.add('storage', { kind: 'reset', afterBytes: 512 * 1024 })
+    const results = await upload([{ file: sampleFile('reset.fq', content) }])
+    const outcome = results.outcomes[0]
+    if (!outcome.ok) throw new Error(outcome.failure.error)
+    expect(outcome.sample.sha256).toBe(sha256(content))
+    const storage = sandbox.requests.filter(r => r.route === 'storage')
+    expect(storage.map(r => r.status)).toEqual([0, 201])
+    const stored = await sandbox.object(keyOf('reset.fq'))
+    expect(stored).toMatchObject({ size: content.length, sha256: sha256(content) })
+  })
+
+  it('retries confirm_upload after a 500 and confirms the same sample', async () => {
+    sandbox.faults.add('confirm_upload', { kind: 'status', status: 500 })
+    const results = await upload([{ file: sampleFile('confirm.fq', fastq(3)) }])
+    expect(results.outcomes[0].ok).toBe(true)
+    const confirms = sandbox.requests.filter(r => r.route === 'confirm_upload')
+    expect(confirms.map(r => r.status)).toEqual([500, 200])
+    expect(confirms[0].body).toEqual(confirms[1].body)
+    expect(sandbox.samples()[0].confirmed).toBe(true)
+  })
+
+  it('fails fast on 401, naming the API key, without touching storage', async () => {
+    const results = await upload([{ file: sampleFile('denied.fq', fastq(3)) }], {
+      apiKey: 'wrong-key-abcdef'
+    })
+    const outcome = results.outcomes[0]
+    expect(outcome.ok).toBe(false)
+    if (outcome.ok) return
+    expect(outcome.failure.path).toBe(path.join(ws.dir, 'denied.fq'))
+    expect(outcome.failure.error).toContain('HTTP 401')
+    expect(outcome.failure.error).toContain('api-key')
+    expect(sandbox.requests.map(r => r.route)).toEqual(['init_upload'])
+  })
+
+  it('keeps uploading the others when one sample fails, in plan order', async () => {
+    sandbox.faults.failFile('bad.fq', 'storage', 400)
+    const samples = ['a.fq', 'bad.fq', 'c.fq', 'd.fq'].map(name => ({
+      file: sampleFile(name, fastq(5))
+    }))
+    const results = await upload(samples, { concurrency: 3 })
+    expect(results.outcomes.map(o => o.ok)).toEqual([true, false, true, true])
+    const failed = results.outcomes[1]
+    if (failed.ok) return
+    expect(failed.failure.error).toContain('bad.fq')
+    expect(failed.failure.error).toContain('HTTP 400')
+    expect(
+      sandbox
+        .samples()
+        .filter(s => s.confirmed)
+        .map(s => s.filename)
+        .sort()
+    ).toEqual(['a.fq', 'c.fq', 'd.fq'])
+  })
+
+  it('keeps at most `concurrency` samples in flight', async () => {
+    sandbox.faults.add('init_upload', { kind: 'delay', ms: 50, times: 6 })
+    let inFlight = 0
+    let peak = 0
+    const samples = Array.from({ length: 6 }, (_, i) => ({
+      file: sampleFile(`c${i}.fq`, fastq(3))
+    }))
+    await captureStdout(() =>
+      uploadSamples(samples, settings({ concurrency: 2 }), {
+        retryBaseDelayMs: 1,
+        log: line => {
+          if (line.includes('starting upload')) peak = Math.max(peak, ++inFlight)
+          if (line.includes('confirmed as sample') || line.includes('failed:')) inFlight--
+        }
+      })
+    )
+    expect(peak).toBe(2)
+    expect(sandbox.samples().filter(s => s.confirmed)).toHaveLength(6)
+  })
+
+  it('refuses a non-loopback http upload_url from init_upload and sends no file', async () => {
+    const http = await import('node:http')
+    const server = http.createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const body = JSON.stringify({
+          sample_id: 'abc',
+          upload_url: 'http://storage.example.com/bucket',
+          additional_fields: { key: 'k', policy: 'p', signature: 's' }
+        })
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body)
+      })
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    try {
+      const results = await upload([{ file: sampleFile('insecure.fq', fastq(3)) }], {
+        apiUrl: `http://127.0.0.1:${port}`
+      })
+      const outcome = results.outcomes[0]
+      expect(outcome.ok).toBe(false)
+      if (outcome.ok) return
+      expect(outcome.failure.error).toContain(
+        'insecure.fq: upload_url "http://storage.example.com" uses http'
+      )
+    } finally {
+      server.closeAllConnections()
+      await new Promise(resolve => server.close(resolve))
+    }
+  })
+
+  it('logs start, end (size, duration, MB/s, sample ID) and never a policy or signature', async () => {
+    await upload([{ file: sampleFile('log.fq', fastq(3)) }])
+    const storage = sandbox.requests.find(r => r.route === 'storage')
+    const fields = storage?.body as Record<string, string>
+    const text = lines.join('\n')
+    expect(text).toContain('log.fq: starting upload of')
+    expect(text).toMatch(/log\.fq: confirmed as sample [0-9a-f]+ — .* in .* s \(.* MB\/s\)/)
+    expect(text).not.toContain(fields.policy)
+    expect(text).not.toContain(fields.signature)
+    expect(text).not.toContain(sandbox.apiKey)
+    // The runner masks these values: they reach stdout only as ::add-mask:: commands.
+    const printed = stdout
+      .split('\n')
+      .filter(l => !l.startsWith('::add-mask::'))
+      .join('\n')
+    expect(stdout).toContain(`::add-mask::${fields.policy}`)
+    expect(stdout).toContain(`::add-mask::${fields.signature}`)
+    expect(printed).not.toContain(fields.policy)
+    expect(printed).not.toContain(fields.signature)
+    expect(stdout).not.toContain(sandbox.apiKey)
+    // The debug line shows the form with its credentials masked.
+    expect(stdout).toMatch(
+      /::debug::log\.fq: POST http:\/\/127\.0\.0\.1:\d+\/\S+ with fields .*"policy":"\*\*\*"/
+    )
+  })
+
+  it('masks the key even when a server echoes it back in an error message', async () => {
+    sandbox.faults.failFile(
+      'echo.fq',
+      'init_upload',
+      400,
+      JSON.stringify({ message: `Key ${sandbox.apiKey} may not upload here.` })
+    )
+    const results = await upload([{ file: sampleFile('echo.fq', fastq(3)) }])
+    const outcome = results.outcomes[0]
+    if (outcome.ok) throw new Error('expected a failure')
+    expect(outcome.failure.error).toBe(
+      'init_upload for echo.fq failed with HTTP 400 (Key *** may not upload here.).'
+    )
+    expect(lines.join('\n')).not.toContain(sandbox.apiKey)
+  })
+})
+
+const s3 = sandboxFromEnv()
+
+;(s3 ? describe : describe.skip)('uploadSamples with radosgw storage (real S3 POST rules)', () => {
+  it('uploads a pair after a storage 503; radosgw holds both mates byte for byte', async () => {
+    const real = await startSandbox({ storage: s3, apiKey: 'sk_rgw_key_0123' })
+    try {
+      const r1 = randomBytes(1024 * 1024 + 3)
+      const r2 = randomBytes(2 * 1024 * 1024 + 5)
+      real.faults.add('storage', { kind: 'status', status: 503, body: '', times: 1 })
+      const samples = [{ file: sampleFile('rgw_R1.fq', r1), mate: sampleFile('rgw_R2.fq', r2) }]
+      let results: UploadResults | undefined
+      await captureStdout(async () => {
+        results = await uploadSamples(
+          samples,
+          settings({ apiUrl: real.apiUrl, apiKey: real.apiKey }),
+          { retryBaseDelayMs: 1, log: line => lines.push(line) }
+        )
+      })
+      const outcome = results!.outcomes[0]
+      if (!outcome.ok) throw new Error(outcome.failure.error)
+      expect(real.samples()[0].confirmed).toBe(true)
+      for (const [name, bytes] of [
+        ['rgw_R1.fq', r1],
+        ['rgw_R2.fq', r2]
+      ] as const) {
+        const post = real.requests.find(
+          r => r.route === 'storage' && r.fileName === name && r.status === 201
+        )
+        const key = ((post?.body as Record<string, string>).key ?? '').replace('${filename}', name)
+        expect(await real.object(key)).toEqual({ key, size: bytes.length, sha256: sha256(bytes) })
+      }
+      expect(real.requests.filter(r => r.route === 'storage').map(r => r.status)).toEqual([
+        503, 201, 201
+      ])
+    } finally {
+      await real.close()
+    }
+  })
+})

@@ -1,0 +1,70 @@
+/** Starts bench/sink-server.ts in its own process and talks to its control routes. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { ROOT } from './action-runner.js'
+
+export interface SinkStats {
+  readonly initUploads: number
+  readonly uploads: number
+  readonly uploadBytes: number
+  readonly fileBytes: number
+  readonly confirms: number
+  readonly lastTransferS: number
+  readonly errors: readonly string[]
+  readonly cpuUserUs: number
+  readonly cpuSystemUs: number
+}
+
+export interface SinkProcess {
+  readonly api: string
+  readonly sink: string
+  stats(): Promise<SinkStats>
+  reset(): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startSink(apiKey: string): Promise<SinkProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'sink-server.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_API_KEY: apiKey, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'inherit']
+    }
+  )
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! })
+    lines.once('line', line => {
+      lines.close()
+      resolve(line)
+    })
+    child.once('exit', code => reject(new Error(`sink server exited early (code ${code})`)))
+    child.once('error', reject)
+  })
+  const { api, sink } = JSON.parse(firstLine) as { api: string; sink: string }
+  return {
+    api,
+    sink,
+    async stats() {
+      const response = await fetch(`${api}/__bench/stats`)
+      return (await response.json()) as SinkStats
+    },
+    async reset() {
+      await fetch(`${api}/__bench/reset`, { method: 'POST' })
+    },
+    stop() {
+      return new Promise<void>(resolve => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+    }
+  }
+}
+
+/** Sink CPU seconds between two stats snapshots. */
+export function sinkCpuSeconds(before: SinkStats, after: SinkStats): number {
+  return (after.cpuUserUs - before.cpuUserUs + after.cpuSystemUs - before.cpuSystemUs) / 1e6
+}

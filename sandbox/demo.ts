@@ -1,0 +1,151 @@
+/**
+ * `npm run demo`: uploads the demo fixtures (a plain FASTQ, a gzip FASTA and a paired R1/R2
+ * .fastq.gz set) with the bundled action against a local One Codex sandbox, prints the step's
+ * outputs and job summary, and exits with the action's exit code.
+ * Storage: radosgw from RADOSGW_* when set; else a radosgw started with scripts/radosgw.sh when
+ * that can work here (script, binary, root), stopped afterwards; else the builtin storage.
+ */
+import { execFile } from 'node:child_process'
+import { access, constants } from 'node:fs/promises'
+import { delimiter, join } from 'node:path'
+import { promisify } from 'node:util'
+import { radosgwFromEnv } from './cli.js'
+import { startSandbox, type SandboxOptions } from './emulator.js'
+import { ACTION_ENTRY, PROJECT_ROOT, runAction } from './runner.js'
+
+const run = promisify(execFile)
+const SCRIPT = join(PROJECT_ROOT, 'scripts', 'radosgw.sh')
+
+const exists = async (path: string, mode = constants.F_OK): Promise<boolean> =>
+  access(path, mode).then(
+    () => true,
+    () => false
+  )
+
+async function onPath(command: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && (await exists(join(dir, command), constants.X_OK))) return true
+  }
+  return false
+}
+
+/** The `export NAME=value` lines of `radosgw.sh env`. */
+function parseExports(text: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const match of text.matchAll(/^(?:export\s+)?(RADOSGW_\w+)=(.*)$/gm)) {
+    env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2')
+  }
+  return env
+}
+
+interface StorageChoice {
+  storage: SandboxOptions['storage']
+  label: string
+  stop?: () => Promise<void>
+}
+
+async function chooseStorage(): Promise<StorageChoice> {
+  const fromEnv = radosgwFromEnv()
+  if (fromEnv)
+    return { storage: fromEnv, label: `radosgw at ${fromEnv.endpoint} (RADOSGW_ENDPOINT)` }
+
+  const why: string[] = []
+  if (!(await exists(SCRIPT))) why.push('scripts/radosgw.sh is missing')
+  if (!(await onPath('radosgw'))) why.push('no radosgw binary on PATH')
+  if (process.getuid?.() !== 0) why.push('not running as root')
+  if (why.length === 0) {
+    try {
+      const status = await run('bash', [SCRIPT, 'status']).catch(() => ({ stdout: '' }))
+      const running = /^running/m.test(status.stdout)
+      if (!running) {
+        console.log('demo: starting radosgw with scripts/radosgw.sh ...')
+        await run('bash', [SCRIPT, 'start'])
+      }
+      const storage = radosgwFromEnv(parseExports((await run('bash', [SCRIPT, 'env'])).stdout))
+      if (storage) {
+        return {
+          storage,
+          label: `radosgw at ${storage.endpoint} (${running ? 'already running' : 'started for the demo'})`,
+          stop: running
+            ? undefined
+            : async () => {
+                await run('bash', [SCRIPT, 'stop'])
+              }
+        }
+      }
+      why.push('scripts/radosgw.sh env printed no RADOSGW_* settings')
+    } catch (error) {
+      why.push(`radosgw did not start: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+  return { storage: 'builtin', label: `builtin (${why.join('; ')})` }
+}
+
+async function main(): Promise<number> {
+  if (!(await exists(ACTION_ENTRY))) {
+    console.error(`demo: ${ACTION_ENTRY} is missing; run npm run bundle first.`)
+    return 1
+  }
+  const choice = await chooseStorage()
+  const sandbox = await startSandbox({ storage: choice.storage })
+  try {
+    console.log(`demo: One Codex sandbox API at ${sandbox.apiUrl}`)
+    console.log(`demo: storage: ${choice.label}`)
+    console.log('demo: running node dist/index.js on sandbox/fixtures/ as a runner would\n')
+    const result = await runAction({
+      workspace: PROJECT_ROOT,
+      echo: true,
+      inputs: {
+        'api-key': sandbox.apiKey,
+        'api-url': sandbox.apiUrl,
+        files:
+          'sandbox/fixtures/*.fastq\nsandbox/fixtures/*.fa.gz\nsandbox/fixtures/*_R[12]_001.fastq.gz',
+        metadata: JSON.stringify({
+          platform: 'Illumina MiSeq',
+          library_type: 'WGS',
+          sample_type: 'Metagenomic',
+          custom: { source: 'npm run demo' }
+        }),
+        tags: 'demo, sandbox',
+        project: 'demo-project'
+      }
+    })
+
+    console.log('\n── outputs ─────────────────────────────────────')
+    for (const [name, value] of Object.entries(result.outputs)) {
+      let shown = value
+      try {
+        shown = JSON.stringify(JSON.parse(value), null, 2)
+      } catch {
+        // not JSON: print as is
+      }
+      console.log(`${name}:\n${shown}`)
+    }
+    console.log('\n── job summary (GITHUB_STEP_SUMMARY) ───────────')
+    console.log(result.summary.trim() || '(empty)')
+    console.log('\n── sandbox ─────────────────────────────────────')
+    for (const sample of sandbox.samples()) {
+      const mate = sample.paired_end_filename ? ` + ${sample.paired_end_filename}` : ''
+      console.log(
+        `${sample.sample_id}  ${sample.filename}${mate}  ${sample.confirmed ? 'confirmed' : 'NOT confirmed'}`
+      )
+    }
+    console.log(`storage: ${choice.label}`)
+    console.log(`action exit code: ${result.exitCode}`)
+    return result.exitCode
+  } finally {
+    await sandbox.close()
+    if (choice.stop) {
+      console.log('demo: stopping radosgw')
+      await choice.stop().catch(error => console.error(`demo: radosgw stop failed: ${error}`))
+    }
+  }
+}
+
+main().then(
+  code => process.exit(code),
+  error => {
+    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  }
+)

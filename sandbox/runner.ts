@@ -1,0 +1,171 @@
+/**
+ * Runs the bundled action (`node dist/index.js`) the way a GitHub runner does: every input of
+ * action.yml as INPUT_<NAME> (declared defaults filled in), GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files, GITHUB_WORKSPACE as working directory. Returns the exit code, the
+ * output and the outputs and summary the step wrote.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const ACTION_ENTRY = join(PROJECT_ROOT, 'dist', 'index.js')
+
+export interface ActionRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** Outputs set through GITHUB_OUTPUT, by name. */
+  outputs: Record<string, string>
+  /** The job summary (GITHUB_STEP_SUMMARY) the step wrote. */
+  summary: string
+}
+
+export interface RunOptions {
+  workspace: string
+  /** Input values by their action.yml name (`api-key`, `files`, ...). */
+  inputs: Record<string, string>
+  /** Extra environment (e.g. ONECODEX_UPLOAD_RETRY_BASE_MS). */
+  env?: Record<string, string>
+  /**
+   * Echo the step's log while it runs, as a runner's log view shows it: ::debug:: and
+   * ::add-mask:: lines hidden, masked values replaced by ***.
+   */
+  echo?: boolean
+}
+
+function unquote(raw: string): string {
+  const value = raw.trim()
+  if (value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replace(/''/g, "'")
+  if (value.startsWith('"') && value.endsWith('"')) return JSON.parse(value) as string
+  return value
+}
+
+/** Each input's declared default ('' when none), read from action.yml's `inputs:` block. */
+export function inputDefaults(actionYml: string): Record<string, string> {
+  const defaults: Record<string, string> = {}
+  let inInputs = false
+  let current: string | undefined
+  for (const line of actionYml.split(/\r?\n/)) {
+    if (/^\S/.test(line)) {
+      inInputs = /^inputs:\s*$/.test(line)
+      current = undefined
+      continue
+    }
+    if (!inInputs) continue
+    const input = /^ {2}([\w-]+):\s*$/.exec(line)
+    if (input) {
+      current = input[1]
+      defaults[current] = ''
+      continue
+    }
+    const value = /^ {4}default:\s*(.*)$/.exec(line)
+    if (value && current) defaults[current] = unquote(value[1])
+  }
+  return defaults
+}
+
+/** The `name<<DELIMITER ... DELIMITER` records @actions/core appends to GITHUB_OUTPUT. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], i + 1)
+      if (end < 0) break
+      outputs[heredoc[1]] = lines.slice(i + 1, end).join('\n')
+      i = end
+      continue
+    }
+    const eq = lines[i].indexOf('=')
+    if (eq > 0) outputs[lines[i].slice(0, eq)] = lines[i].slice(eq + 1)
+  }
+  return outputs
+}
+
+/** Turns raw step output into what a runner's log view shows, line by line. */
+export function runnerView(): (chunk: string) => string {
+  const masks = new Set<string>()
+  let partial = ''
+  return chunk => {
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop() ?? ''
+    const shown: string[] = []
+    for (const line of lines) {
+      const mask = /^::add-mask::(.*)$/.exec(line)
+      if (mask) {
+        if (mask[1]) masks.add(mask[1])
+        continue
+      }
+      if (line.startsWith('::debug::')) continue
+      let text = line
+      for (const value of masks) text = text.split(value).join('***')
+      shown.push(`${text}\n`)
+    }
+    return shown.join('')
+  }
+}
+
+export async function runAction(options: RunOptions): Promise<ActionRun> {
+  const temp = await mkdtemp(join(tmpdir(), 'action-run-'))
+  try {
+    const outputFile = join(temp, 'output')
+    const summaryFile = join(temp, 'summary')
+    await writeFile(outputFile, '')
+    await writeFile(summaryFile, '')
+    const defaults = inputDefaults(await readFile(join(PROJECT_ROOT, 'action.yml'), 'utf8'))
+    const inputs = { ...defaults, ...options.inputs }
+
+    const env: Record<string, string> = {}
+    for (const [name, value] of Object.entries(process.env)) {
+      // The runner does not pass the caller's inputs or step files on.
+      if (value !== undefined && !/^(INPUT_|GITHUB_|RUNNER_)/.test(name)) env[name] = value
+    }
+    delete env.NODE_OPTIONS
+    Object.assign(env, {
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: options.workspace,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      RUNNER_TEMP: temp,
+      ...options.env
+    })
+    for (const [name, value] of Object.entries(inputs)) {
+      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+    }
+
+    const child = spawn(process.execPath, [ACTION_ENTRY], {
+      cwd: options.workspace,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    const view = { out: runnerView(), err: runnerView() }
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+      if (options.echo) process.stdout.write(view.out(chunk.toString('utf8')))
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+      if (options.echo) process.stderr.write(view.err(chunk.toString('utf8')))
+    })
+    const exitCode = await new Promise<number>((done, fail) => {
+      child.on('error', fail)
+      child.on('close', code => done(code ?? 1))
+    })
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8')
+    }
+  } finally {
+    await rm(temp, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Progress lines for one file's transfer, throttled so that several concurrent uploads do not
+ * flood the log: a line when the next 10 % step is reached (no closer than 5 s to the previous
+ * line), and a heartbeat line after 60 s without one, so a slow transfer never looks hung.
+ */
+
+export interface ProgressOptions {
+  /** Percent between two step lines. Default 10. */
+  stepPercent?: number
+  /** Minimum time between two lines. Default 5 s. */
+  minIntervalMs?: number
+  /** A line at least this often while bytes move. Default 60 s. */
+  heartbeatMs?: number
+  now?: () => number
+}
+
+export class ProgressReporter {
+  private readonly stepPercent: number
+  private readonly minIntervalMs: number
+  private readonly heartbeatMs: number
+  private readonly now: () => number
+  private startedAt = 0
+  private lastLineAt = 0
+  private nextStep = 0
+
+  /** `label` prefixes each line (the file name); `log` receives the lines. */
+  constructor(
+    private readonly label: string,
+    private readonly totalBytes: number,
+    private readonly log: (line: string) => void,
+    options: ProgressOptions = {}
+  ) {
+    this.stepPercent = options.stepPercent ?? 10
+    this.minIntervalMs = options.minIntervalMs ?? 5000
+    this.heartbeatMs = options.heartbeatMs ?? 60_000
+    this.now = options.now ?? Date.now
+    this.restart()
+  }
+
+  /** Starts counting again (a retry re-sends from byte 0). */
+  restart(): void {
+    this.startedAt = this.now()
+    this.lastLineAt = this.startedAt
+    this.nextStep = this.stepPercent
+  }
+
+  /** Call with the bytes sent so far; logs when a step or the heartbeat is due. */
+  update(sentBytes: number): void {
+    if (this.totalBytes <= 0 || sentBytes >= this.totalBytes) return
+    const now = this.now()
+    const percent = (sentBytes * 100) / this.totalBytes
+    const sinceLast = now - this.lastLineAt
+    const stepDue = percent >= this.nextStep && sinceLast >= this.minIntervalMs
+    const heartbeatDue = sinceLast >= this.heartbeatMs
+    if (!stepDue && !heartbeatDue) return
+    this.lastLineAt = now
+    this.nextStep = (Math.floor(percent / this.stepPercent) + 1) * this.stepPercent
+    this.log(
+      `${this.label}: ${formatBytes(sentBytes)} of ${formatBytes(this.totalBytes)} (${Math.floor(percent)} %), ${formatRate(sentBytes, now - this.startedAt)}`
+    )
+  }
+}
+
+/** 1536 → "1.5 KiB"; binary units, one decimal. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+/** Throughput in MB/s (decimal megabytes, as network speeds are quoted). */
+export function formatRate(bytes: number, ms: number): string {
+  if (ms <= 0) return '– MB/s'
+  return `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`
+}
+
+/** 1234 → "1.2 s"; 125000 → "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const total = Math.round(ms / 1000)
+  const hours = Math.floor(total / 3600)
+  const minutes = Math.floor((total % 3600) / 60)
+  const seconds = total % 60
+  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds} s`
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http'
+
+/**
+ * Reads a response body as text, keeping at most `limit` bytes (the rest is drained, so a
+ * keep-alive socket can be reused). Unlike HttpClientResponse.readBody it rejects when the
+ * connection breaks mid-response instead of waiting forever.
+ */
+export function readBodyText(message: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let kept = 0
+    let done = false
+    const finish = (error?: Error): void => {
+      if (done) return
+      done = true
+      if (error) reject(error)
+      else resolve(Buffer.concat(chunks).toString('utf8'))
+    }
+    message.on('data', (chunk: Buffer) => {
+      if (kept >= limit) return
+      const part = chunk.subarray(0, limit - kept)
+      chunks.push(part)
+      kept += part.length
+    })
+    message.on('end', () => finish())
+    message.on('error', error => finish(error))
+    message.on('close', () => {
+      if (!message.complete) {
+        const error = new Error('the connection closed before the response was complete')
+        ;(error as NodeJS.ErrnoException).code = 'ECONNRESET'
+        finish(error)
+      } else finish()
+    })
+  })
+}

@@ -1,0 +1,217 @@
+import { HttpClient } from '@actions/http-client'
+import FormData from 'form-data'
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs'
+import type { ClientRequest } from 'node:http'
+import { pipeline, Transform } from 'node:stream'
+import { USER_AGENT } from './onecodex-client.js'
+import { readBodyText } from './response-body.js'
+import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-helper.js'
+import { httpError, networkError, UploadError } from './upload-error.js'
+import { insecureUrlReason } from './url-policy.js'
+
+/** Read size of the file stream: 1 MiB chunks keep memory flat and syscalls few. */
+export const READ_CHUNK_BYTES = 1024 * 1024
+
+/** Where one file goes: init_upload's upload_url and additional_fields (order kept). */
+export interface StorageTarget {
+  url: string
+  fields: Readonly<Record<string, string>>
+}
+
+/** The file to send: `filename` is its basename, sent as the file part's filename. */
+export interface FileToSend {
+  path: string
+  filename: string
+  size: number
+}
+
+/** A completed storage POST. `sha256` is of the bytes sent, computed while streaming. */
+export interface StoredFile {
+  sha256: string
+  bytes: number
+  status: number
+}
+
+export interface StorageClientOptions {
+  /** A transfer with no bytes moving for this long is aborted (and may be retried). 120 s. */
+  socketTimeoutMs?: number
+  /** Cap of Retry-After read from storage responses. */
+  retryAfterCapMs?: number
+}
+
+/**
+ * Streams files to object storage as multipart/form-data POSTs (S3 browser-upload style).
+ * Sends no Authorization or API-key header, follows no redirect (a consumed stream cannot be
+ * replayed), and sets the exact Content-Length (S3 refuses chunked bodies).
+ */
+export class StorageClient {
+  private readonly clients = new Map<string, HttpClient>()
+  private readonly socketTimeoutMs: number
+  private readonly retryAfterCapMs: number
+
+  constructor(options: StorageClientOptions = {}) {
+    this.socketTimeoutMs = options.socketTimeoutMs ?? 120_000
+    this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS
+  }
+
+  /**
+   * Sends `file` to `target` once, from byte 0 (call again to retry: the file is re-opened).
+   * `onProgress` receives the bytes read into the request so far.
+   */
+  async upload(
+    target: StorageTarget,
+    file: FileToSend,
+    onProgress?: (sentBytes: number) => void
+  ): Promise<StoredFile> {
+    const what = `Storage upload of ${file.filename}`
+    const reason = insecureUrlReason(target.url, 'upload_url')
+    if (reason) throw new UploadError(`${what} refused: ${reason}`, { retryable: false })
+    const expected = expectedStatuses(target.fields)
+
+    const hash = createHash('sha256')
+    let sent = 0
+    let request: ClientRequest | undefined
+    let failure: Error | undefined
+    const source = fs.createReadStream(file.path, {
+      highWaterMark: READ_CHUNK_BYTES,
+      // Never send more than the declared size, even if the file grows meanwhile.
+      ...(file.size > 0 ? { start: 0, end: file.size - 1 } : {})
+    })
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk)
+        sent += chunk.length
+        onProgress?.(sent)
+        callback(null, chunk)
+      },
+      flush(callback) {
+        callback(
+          sent === file.size
+            ? null
+            : new UploadError(
+                `${what} stopped: ${file.path} has ${sent} bytes now, ${file.size} were planned (was the file changed while uploading?).`,
+                { retryable: false }
+              )
+        )
+      }
+    })
+    const abort = (error: Error): void => {
+      failure ??= error
+      request?.destroy(error)
+    }
+    pipeline(source, counter, error => {
+      if (error) abort(error)
+    })
+
+    const form = new FormData()
+    for (const [name, value] of Object.entries(target.fields)) form.append(name, value)
+    form.append('file', counter, {
+      filename: file.filename,
+      contentType: 'application/octet-stream',
+      knownLength: file.size
+    })
+    form.on('error', abort)
+    // http-client pipes the body into its ClientRequest; keep hold of it to abort it.
+    const pipe = form.pipe.bind(form)
+    form.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }) => {
+      request = destination as unknown as ClientRequest
+      return pipe(destination, options)
+    }) as typeof form.pipe
+
+    const headers = {
+      ...form.getHeaders(),
+      'content-length': String(form.getLengthSync())
+    }
+    let status: number
+    let body: string
+    let responseHeaders: Record<string, string | string[] | undefined>
+    try {
+      const response = await this.clientFor(target.url).sendStream(
+        'POST',
+        target.url,
+        form as unknown as NodeJS.ReadableStream,
+        headers
+      )
+      status = response.message.statusCode ?? 0
+      responseHeaders = response.message.headers
+      body = await readBodyText(response.message)
+    } catch (error) {
+      const cause = failure ?? error
+      request?.destroy()
+      source.destroy()
+      counter.destroy()
+      if (cause instanceof UploadError) throw cause
+      if ((cause as NodeJS.ErrnoException).syscall === 'open' || cause === failure)
+        throw new UploadError(`${what} failed: ${(cause as Error).message}`, {
+          code: (cause as NodeJS.ErrnoException).code,
+          retryable: false
+        })
+      throw networkError(what, cause)
+    }
+
+    if (!expected.includes(status)) {
+      // An early answer (e.g. 403) may come while the body is still being sent: stop sending.
+      request?.destroy()
+      source.destroy()
+      counter.destroy()
+      if (status >= 300 && status < 400)
+        throw new UploadError(
+          `${what} was redirected (HTTP ${status}); redirects are not followed for uploads.`,
+          { status, retryable: false }
+        )
+      if (status >= 200 && status < 300)
+        throw new UploadError(
+          `${what} answered HTTP ${status}, expected ${expected.join(' or ')} (success_action_status).`,
+          { status, retryable: false }
+        )
+      throw httpError(what, status, body, responseHeaders, {
+        retryAfterCapMs: this.retryAfterCapMs,
+        hint:
+          status === 403
+            ? 'The storage refused the signed upload form (expired or mismatched policy).'
+            : undefined
+      })
+    }
+    if (failure) throw failure
+    if (sent !== file.size)
+      throw new UploadError(
+        `${what}: storage answered HTTP ${status} after ${sent} of ${file.size} bytes.`,
+        { status, retryable: false }
+      )
+    const now = await fs.promises.stat(file.path)
+    if (now.size !== file.size)
+      throw new UploadError(
+        `${what}: ${file.path} changed size while uploading (${file.size} → ${now.size} bytes).`,
+        { retryable: false }
+      )
+    return { sha256: hash.digest('hex'), bytes: sent, status }
+  }
+
+  dispose(): void {
+    for (const client of this.clients.values()) client.dispose()
+    this.clients.clear()
+  }
+
+  // http-client keeps one agent per client, so keep one client per protocol.
+  private clientFor(url: string): HttpClient {
+    const protocol = new URL(url).protocol
+    let client = this.clients.get(protocol)
+    if (!client) {
+      client = new HttpClient(USER_AGENT, [], {
+        keepAlive: true,
+        allowRedirects: false,
+        socketTimeout: this.socketTimeoutMs
+      })
+      this.clients.set(protocol, client)
+    }
+    return client
+  }
+}
+
+/** The success status(es): success_action_status when given (S3 honours 200/201/204), else 200/204. */
+export function expectedStatuses(fields: Readonly<Record<string, string>>): number[] {
+  const raw = fields['success_action_status']
+  if (raw !== undefined && /^(200|201|204)$/.test(raw.trim())) return [Number(raw.trim())]
+  return [200, 204]
+}
