@@ -19,18 +19,7 @@ import {
   type SandboxOptions
 } from '../sandbox/emulator.js'
 import { ACTION_ENTRY, runAction, type ActionRun } from '../sandbox/runner.js'
-
-interface OutputSample {
-  sample_id: string
-  path: string
-  filename: string
-  size: number
-  sha256: string
-  paired_end_path?: string
-  paired_end_filename?: string
-  paired_end_size?: number
-  paired_end_sha256?: string
-}
+import type { UploadedSample } from '../src/types.js'
 
 const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'e2e-secret-key-0123456789'
@@ -94,8 +83,8 @@ function run(sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRu
 const statuses = (sandbox: Sandbox, route: Route): number[] =>
   sandbox.requests.filter(r => r.route === route).map(r => r.status)
 
-const outputSamples = (result: ActionRun): OutputSample[] =>
-  JSON.parse(result.outputs.samples ?? 'null') as OutputSample[]
+const outputSamples = (result: ActionRun): UploadedSample[] =>
+  JSON.parse(result.outputs.samples ?? 'null') as UploadedSample[]
 
 /** The object a storage POST wrote: its key with `${filename}` expanded. */
 function storedKey(entry: LoggedRequest): string {
@@ -205,7 +194,8 @@ describe(`the bundled action against the sandbox (${storage === 'builtin' ? 'bui
         files: 'single/*.fastq',
         metadata: JSON.stringify(metadata),
         tags: 'soil, ci\nrun-42',
-        project: 'proj0123456789ab'
+        project: 'proj0123456789ab',
+        interleaved: 'false'
       })
       expect(result.exitCode).toBe(0)
       expect(sandbox.samples()[0].body).toEqual({
@@ -214,8 +204,30 @@ describe(`the bundled action against the sandbox (${storage === 'builtin' ? 'bui
         upload_type: 'standard',
         metadata,
         tags: [{ name: 'soil' }, { name: 'ci' }, { name: 'run-42' }],
-        project: 'proj0123456789ab'
+        project: 'proj0123456789ab',
+        interleaved: false
       })
+    })
+  })
+
+  it('attaches the file to a pre-uploaded sample (external-sample-id), and refuses an unknown sample-id', async () => {
+    await withSandbox(async sandbox => {
+      const preuploaded = sandbox.preupload({ externalSampleId: 'LIMS-0042' })
+      const attached = await run(sandbox, {
+        files: 'single/*.fastq',
+        'external-sample-id': 'LIMS-0042'
+      })
+      expect(attached.exitCode).toBe(0)
+      expect(JSON.parse(attached.outputs['sample-ids'])).toEqual([preuploaded])
+      expect(sandbox.samples()[0]).toMatchObject({ sample_id: preuploaded, confirmed: true })
+
+      const unknown = await run(sandbox, {
+        files: 'single/*.fastq',
+        'sample-id': 'ffffffffffffffff'
+      })
+      expect(unknown.exitCode).toBe(1)
+      expect(statuses(sandbox, 'init_upload')).toEqual([200, 400])
+      expect(JSON.parse(unknown.outputs.failed)[0].error).toContain('400')
     })
   })
 

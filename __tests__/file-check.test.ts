@@ -5,7 +5,6 @@ import {
   ACCEPTED_ENDINGS,
   HEAD_BYTES,
   checkFile,
-  describeSize,
   extensionViolation,
   filenameViolation,
   gunzipHead,
@@ -104,13 +103,6 @@ describe('sizeViolation', () => {
   })
   it.each([1, 1000, MAX_UPLOAD_BYTES])('accepts %d bytes', size => {
     expect(sizeViolation(size)).toBeUndefined()
-  })
-  it.each([
-    [999, '999 B (999 bytes)'],
-    [4816, '4.8 kB (4,816 bytes)'],
-    [1_500_000, '1.5 MB (1,500,000 bytes)']
-  ])('describes %d bytes as %s', (bytes, text) => {
-    expect(describeSize(bytes)).toBe(text)
   })
 })
 

@@ -92,7 +92,7 @@ describe('reportResults', () => {
       '<th>File(s)</th><th>Size</th><th>Sample ID</th><th>Status</th><th>Time</th>'
     )
     expect(summary).toContain(
-      '<td>s1_R1.fq.gz<br>s1_R2.fq.gz</td><td>2.9 KiB</td><td><code>aaaa000000000001</code></td><td>✅ confirmed</td><td>1.5 s</td>'
+      '<td>s1_R1.fq.gz<br>s1_R2.fq.gz</td><td>3.0 kB</td><td><code>aaaa000000000001</code></td><td>✅ confirmed</td><td>1.5 s</td>'
     )
     expect(stdout).not.toContain('::error')
     expect(process.exitCode ?? 0).toBe(0)

@@ -30967,7 +30967,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7587);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3463);
 // The action's entry point: dist/index.js is bundled from this file.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30977,7 +30977,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7587:
+/***/ 3463:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33933,141 +33933,12 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/spec.ts
+;// CONCATENATED MODULE: ./src/format.ts
 /**
- * Facts from One Codex's init_upload contract (the OpenAPI block of the standard upload doc).
- * Every limit the action enforces before sending comes from here.
+ * How sizes, rates and durations read in logs, the job summary and error messages. Decimal units
+ * throughout: One Codex's limit is 20 GB (20 * 1000^3 bytes) and network speeds are quoted in MB/s.
  */
-/** `filename` / `paired_end_filename` pattern, ECMAScript semantics (`\w` is ASCII only). */
-const FILENAME_PATTERN = /^[\w.]+[\w\-.[\](){} ]*\.[\w.]+$/;
-/** The standard upload's size limit: 20 GB. */
-const MAX_UPLOAD_BYTES = 20 * 1000 ** 3;
-const FASTA_EXTENSIONS = ['.fa', '.fasta', '.fna', '.ffn', '.fas'];
-const FASTQ_EXTENSIONS = ['.fq', '.fastq'];
-const GZIP_SUFFIXES = ['.gz', '.gzip'];
-const TAG_MAX_LENGTH = 30;
-const PROJECT_MAX_LENGTH = 16;
-const EXTERNAL_SAMPLE_ID_MAX_LENGTH = 60;
-const PLATFORMS = [
-    '454 sequencing',
-    '454 GS FLX',
-    '454 GS FLX Titanium',
-    'Illumina',
-    'Illumina Genome Analyzer II',
-    'Illumina HiSeq',
-    'Illumina HiSeq 1500',
-    'Illumina HiSeq 2000',
-    'Illumina HiSeq 2500',
-    'Illumina HiSeq 3000',
-    'Illumina HiSeq 4000',
-    'Illumina HiSeq X',
-    'Illumina iSeq 100',
-    'Illumina MiniSeq',
-    'Illumina MiSeq',
-    'Illumina NextSeq',
-    'Illumina NextSeq 500',
-    'Illumina NextSeq 550',
-    'Illumina NovaSeq',
-    'Illumina NovaSeq 5000',
-    'Illumina NovaSeq 6000',
-    'BGISEQ',
-    'BGISEQ 50',
-    'Element',
-    'Element AVITI',
-    'Ion',
-    'Ion S5',
-    'Ion S5 XL',
-    'Ion PGM',
-    'Ion Proton',
-    'Ion Torrent',
-    'Oxford Nanopore',
-    'Oxford Nanopore GridION X5',
-    'Oxford Nanopore MinION',
-    'Oxford Nanopore PromethION',
-    'PacBio',
-    'PacBio RS II',
-    'PacBio Sequel',
-    'PacBio Sequel II System',
-    'PacBio Revio',
-    'PacBio Onso',
-    'SOLiD',
-    'Solexa Genome Analyzer',
-    'Sanger',
-    'Other'
-];
-const LIBRARY_TYPES = ['WGS', 'Targeted/16S', 'Other'];
-const SAMPLE_TYPES = ['Isolate', 'Metagenomic', 'Other'];
-
-;// CONCATENATED MODULE: ./src/file-check.ts
-
-
-
-
-/** How many bytes of each file (and of each gzip file's decompressed stream) are looked at. */
-const HEAD_BYTES = 64 * 1024;
-/** Every accepted ending, for messages: `.fa, .fasta, ... (each optionally followed by .gz or .gzip)`. */
-const ACCEPTED_ENDINGS = `${[...FASTA_EXTENSIONS, ...FASTQ_EXTENSIONS].join(', ')} (each optionally followed by ${GZIP_SUFFIXES.join(' or ')})`;
-/** Splits `filename` at its accepted ending, or returns undefined when it has none. */
-function parseExtension(filename) {
-    const gzip = GZIP_SUFFIXES.find(suffix => filename.endsWith(suffix));
-    const inner = gzip ? filename.slice(0, -gzip.length) : filename;
-    const kinds = [
-        ['FASTA', FASTA_EXTENSIONS],
-        ['FASTQ', FASTQ_EXTENSIONS]
-    ];
-    for (const [format, endings] of kinds) {
-        const ending = endings.find(e => inner.endsWith(e));
-        if (ending === undefined)
-            continue;
-        const extension = ending + (gzip ?? '');
-        return {
-            stem: filename.slice(0, -extension.length),
-            extension,
-            format,
-            compression: gzip ? 'gzip' : 'none'
-        };
-    }
-    return undefined;
-}
-// Characters the spec's filename pattern allows anywhere (ECMAScript \w is ASCII only).
-const ALLOWED_CHAR = /[\w\-.[\](){} ]/;
-/** Why `filename` breaks the spec's filename pattern, or undefined when it matches. */
-function filenameViolation(filename) {
-    if (FILENAME_PATTERN.test(filename))
-        return undefined;
-    const bad = [...new Set([...filename].filter(c => !ALLOWED_CHAR.test(c)))];
-    const rule = 'One Codex accepts only ASCII letters, digits, "_", "-", ".", "[", "]", "(", ")", "{", "}" and spaces, ' +
-        'starting with a letter, digit, "_" or "." and ending in an extension ' +
-        `(pattern ${FILENAME_PATTERN.source})`;
-    if (bad.length > 0) {
-        const shown = bad.map(c => (/\s|\p{C}/u.test(c) ? escapeChar(c) : `"${c}"`)).join(', ');
-        return `filename "${filename}" contains characters that are not allowed: ${shown}. ${rule}.`;
-    }
-    return `filename "${filename}" does not match the filename rule: ${rule}.`;
-}
-function escapeChar(c) {
-    return `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
-/** Why `filename` has no accepted ending (with a hint for common mistakes). */
-function extensionViolation(filename) {
-    let hint = '';
-    const lower = filename.toLowerCase();
-    if (/\.(bz2|bzip2|xz|zst|zstd|zip|lz4|7z|rar|tar)$/.test(lower)) {
-        const ending = lower.slice(lower.lastIndexOf('.'));
-        hint = ` ${ending} compression is not accepted: decompress it and recompress with gzip.`;
-    }
-    else if (parseExtension(lower)) {
-        hint = ' Endings are case-sensitive: rename it with a lower-case ending.';
-    }
-    return `"${filename}" does not end in an accepted extension: ${ACCEPTED_ENDINGS}.${hint}`;
-}
-/** Formats a byte count in decimal units (the 20 GB limit is 20 * 1000^3 bytes). */
+/** 999 → "999 B"; 4816 → "4.8 kB"; 2147483648 → "2.1 GB". */
 function formatBytes(bytes) {
     const units = ['B', 'kB', 'MB', 'GB', 'TB'];
     let value = bytes;
@@ -34078,183 +33949,25 @@ function formatBytes(bytes) {
     }
     return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
-/** `4.8 kB (4,816 bytes)` */
+/** `4.8 kB (4,816 bytes)`: for messages where the exact count matters. */
 function describeSize(bytes) {
     return `${formatBytes(bytes)} (${bytes.toLocaleString('en-US')} bytes)`;
 }
-/** Why `size` is outside 1 byte .. 20 GB, or undefined when it is fine. */
-function sizeViolation(size) {
-    if (size < 1)
-        return 'is empty (0 bytes): One Codex needs at least 1 byte per file.';
-    if (size > MAX_UPLOAD_BYTES) {
-        return `is ${describeSize(size)}: larger than the ${describeSize(MAX_UPLOAD_BYTES)} limit of a standard upload.`;
-    }
-    return undefined;
+/** Throughput in MB/s. */
+function formatRate(bytes, ms) {
+    if (ms <= 0)
+        return '– MB/s';
+    return `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
 }
-/** Known magic numbers, to say what a file is when it is not what its name claims. */
-const MAGICS = [
-    ['gzip', [0x1f, 0x8b]],
-    ['bzip2', [0x42, 0x5a, 0x68]],
-    ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
-    ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
-    ['zip', [0x50, 0x4b, 0x03, 0x04]]
-];
-function magicOf(head) {
-    return MAGICS.find(([, bytes]) => bytes.every((b, i) => head[i] === b))?.[0];
-}
-/**
- * Decides from a file's first bytes whether it is FASTA or FASTQ (gzip-compressed when
- * `compression` says so). `head` may be cut anywhere: only the decompressed head is checked.
- */
-async function sniffHead(head, compression) {
-    const magic = magicOf(head);
-    let text = head;
-    if (compression === 'gzip') {
-        if (magic !== 'gzip') {
-            const what = magic
-                ? `it looks ${magic}-compressed`
-                : startOfRecord(head)
-                    ? 'it looks like uncompressed text (drop the .gz/.gzip ending, or gzip the file)'
-                    : `it starts with ${describeBytes(head)}`;
-            return { reason: `does not start with the gzip magic bytes 1f 8b: ${what}.` };
-        }
-        try {
-            text = await gunzipHead(head, HEAD_BYTES);
-        }
-        catch (error) {
-            return { reason: `is not valid gzip data: ${error.message}.` };
-        }
-        if (text.length === 0)
-            return { reason: 'decompresses to nothing: it holds no record.' };
-    }
-    else if (magic) {
-        const fix = magic === 'gzip' ? 'add .gz to its name' : 'decompress it, or recompress with gzip';
-        return { reason: `is ${magic}-compressed but its name has no .gz/.gzip ending: ${fix}.` };
-    }
-    const nul = text.indexOf(0);
-    if (nul >= 0) {
-        return {
-            reason: `holds binary data (a NUL byte at offset ${nul}${compression === 'gzip' ? ' after decompression' : ''}), not FASTA/FASTQ text.`
-        };
-    }
-    const first = startOfRecord(text);
-    if (first === '>')
-        return { format: 'FASTA' };
-    if (first === '@')
-        return { format: 'FASTQ' };
-    if (first === undefined)
-        return { reason: 'holds only whitespace: no FASTA/FASTQ record.' };
-    return {
-        reason: `starts with ${describeBytes(text.subarray(recordStart(text)))} instead of ">" (FASTA) or "@" (FASTQ).`
-    };
-}
-/** The first character after an optional UTF-8 BOM and whitespace; undefined if none. */
-function startOfRecord(buf) {
-    const i = recordStart(buf);
-    return i < buf.length ? String.fromCharCode(buf[i]) : undefined;
-}
-/** Index of the first byte after an optional UTF-8 BOM and whitespace. */
-function recordStart(buf) {
-    let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-    while (i < buf.length && [0x20, 0x09, 0x0d, 0x0a, 0x0b, 0x0c].includes(buf[i]))
-        i++;
-    return i;
-}
-function describeBytes(buf) {
-    const start = buf.subarray(0, 8);
-    const printable = [...start].every(b => b >= 0x20 && b < 0x7f);
-    return printable
-        ? `"${start.toString('latin1')}"`
-        : `bytes ${[...start.subarray(0, 4)].map(b => b.toString(16).padStart(2, '0')).join(' ')}`;
-}
-/** Decompresses the start of a (possibly cut) gzip stream, up to `limit` bytes of output. */
-function gunzipHead(compressed, limit) {
-    return new Promise((resolve, reject) => {
-        const gunzip = external_node_zlib_.createGunzip({ finishFlush: external_node_zlib_.constants.Z_SYNC_FLUSH });
-        const chunks = [];
-        let total = 0;
-        let settled = false;
-        const finish = () => {
-            if (settled)
-                return;
-            settled = true;
-            gunzip.destroy();
-            resolve(Buffer.concat(chunks).subarray(0, limit));
-        };
-        gunzip.on('data', (chunk) => {
-            chunks.push(chunk);
-            total += chunk.length;
-            if (total >= limit)
-                finish();
-        });
-        gunzip.on('end', finish);
-        gunzip.on('error', error => {
-            if (settled)
-                return;
-            settled = true;
-            reject(error);
-        });
-        gunzip.end(compressed);
-    });
-}
-async function readHead(file, size) {
-    const handle = await (0,promises_namespaceObject.open)(file, 'r');
-    try {
-        const buffer = Buffer.alloc(Math.min(size, HEAD_BYTES));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-        return buffer.subarray(0, bytesRead);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * Applies every per-file rule to one discovered file: filename pattern, accepted ending, size
- * (1 byte .. 20 GB) and content (gzip magic, FASTA/FASTQ start, kind matching the ending).
- * `display` is the path used in messages and annotations. Never throws.
- */
-async function checkFile(file, size, display) {
-    const filename = external_node_path_namespaceObject.basename(file);
-    const problems = [];
-    const fail = (message) => {
-        problems.push({ message: `${display}: ${message}`, file: display });
-    };
-    const badName = filenameViolation(filename);
-    if (badName)
-        fail(badName);
-    const ext = parseExtension(filename);
-    if (!ext)
-        fail(extensionViolation(filename));
-    const badSize = sizeViolation(size);
-    if (badSize)
-        fail(`the file ${badSize}`);
-    if (ext && size > 0) {
-        let sniff;
-        try {
-            sniff = await sniffHead(await readHead(file, size), ext.compression);
-        }
-        catch (error) {
-            sniff = { reason: `cannot be read: ${error.message}.` };
-        }
-        if ('reason' in sniff) {
-            fail(`the content ${sniff.reason}`);
-        }
-        else if (sniff.format !== ext.format) {
-            fail(`the content is ${sniff.format} (starts with "${sniff.format === 'FASTA' ? '>' : '@'}") but the ending ${ext.extension} says ${ext.format}: rename it with a ${sniff.format} ending.`);
-        }
-    }
-    if (problems.length > 0 || !ext)
-        return { problems };
-    return {
-        file: Object.freeze({
-            path: file,
-            filename,
-            size,
-            format: ext.format,
-            compression: ext.compression
-        }),
-        problems
-    };
+/** 1234 → "1.2 s"; 125000 → "2 min 5 s". */
+function formatDuration(ms) {
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const total = Math.round(ms / 1000);
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const seconds = total % 60;
+    return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds} s`;
 }
 
 ;// CONCATENATED MODULE: ./src/init-body.ts
@@ -34285,6 +33998,8 @@ function buildInitBody(sample, settings) {
     return body;
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/constants.ts
 /** Input names, exactly as declared in action.yml. */
 const Inputs = {
@@ -38022,6 +37737,314 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/spec.ts
+/**
+ * Facts from One Codex's init_upload contract (the OpenAPI block of the standard upload doc).
+ * Every limit the action enforces before sending comes from here.
+ */
+/** `filename` / `paired_end_filename` pattern, ECMAScript semantics (`\w` is ASCII only). */
+const FILENAME_PATTERN = /^[\w.]+[\w\-.[\](){} ]*\.[\w.]+$/;
+/** The standard upload's size limit: 20 GB. */
+const MAX_UPLOAD_BYTES = 20 * 1000 ** 3;
+const FASTA_EXTENSIONS = ['.fa', '.fasta', '.fna', '.ffn', '.fas'];
+const FASTQ_EXTENSIONS = ['.fq', '.fastq'];
+const GZIP_SUFFIXES = ['.gz', '.gzip'];
+const TAG_MAX_LENGTH = 30;
+const PROJECT_MAX_LENGTH = 16;
+const EXTERNAL_SAMPLE_ID_MAX_LENGTH = 60;
+const PLATFORMS = [
+    '454 sequencing',
+    '454 GS FLX',
+    '454 GS FLX Titanium',
+    'Illumina',
+    'Illumina Genome Analyzer II',
+    'Illumina HiSeq',
+    'Illumina HiSeq 1500',
+    'Illumina HiSeq 2000',
+    'Illumina HiSeq 2500',
+    'Illumina HiSeq 3000',
+    'Illumina HiSeq 4000',
+    'Illumina HiSeq X',
+    'Illumina iSeq 100',
+    'Illumina MiniSeq',
+    'Illumina MiSeq',
+    'Illumina NextSeq',
+    'Illumina NextSeq 500',
+    'Illumina NextSeq 550',
+    'Illumina NovaSeq',
+    'Illumina NovaSeq 5000',
+    'Illumina NovaSeq 6000',
+    'BGISEQ',
+    'BGISEQ 50',
+    'Element',
+    'Element AVITI',
+    'Ion',
+    'Ion S5',
+    'Ion S5 XL',
+    'Ion PGM',
+    'Ion Proton',
+    'Ion Torrent',
+    'Oxford Nanopore',
+    'Oxford Nanopore GridION X5',
+    'Oxford Nanopore MinION',
+    'Oxford Nanopore PromethION',
+    'PacBio',
+    'PacBio RS II',
+    'PacBio Sequel',
+    'PacBio Sequel II System',
+    'PacBio Revio',
+    'PacBio Onso',
+    'SOLiD',
+    'Solexa Genome Analyzer',
+    'Sanger',
+    'Other'
+];
+const LIBRARY_TYPES = ['WGS', 'Targeted/16S', 'Other'];
+const SAMPLE_TYPES = ['Isolate', 'Metagenomic', 'Other'];
+
+;// CONCATENATED MODULE: ./src/file-check.ts
+
+
+
+
+
+/** How many bytes of each file (and of each gzip file's decompressed stream) are looked at. */
+const HEAD_BYTES = 64 * 1024;
+/** Every accepted ending, for messages: `.fa, .fasta, ... (each optionally followed by .gz or .gzip)`. */
+const ACCEPTED_ENDINGS = `${[...FASTA_EXTENSIONS, ...FASTQ_EXTENSIONS].join(', ')} (each optionally followed by ${GZIP_SUFFIXES.join(' or ')})`;
+/** Splits `filename` at its accepted ending, or returns undefined when it has none. */
+function parseExtension(filename) {
+    const gzip = GZIP_SUFFIXES.find(suffix => filename.endsWith(suffix));
+    const inner = gzip ? filename.slice(0, -gzip.length) : filename;
+    const kinds = [
+        ['FASTA', FASTA_EXTENSIONS],
+        ['FASTQ', FASTQ_EXTENSIONS]
+    ];
+    for (const [format, endings] of kinds) {
+        const ending = endings.find(e => inner.endsWith(e));
+        if (ending === undefined)
+            continue;
+        const extension = ending + (gzip ?? '');
+        return {
+            stem: filename.slice(0, -extension.length),
+            extension,
+            format,
+            compression: gzip ? 'gzip' : 'none'
+        };
+    }
+    return undefined;
+}
+// Characters the spec's filename pattern allows anywhere (ECMAScript \w is ASCII only).
+const ALLOWED_CHAR = /[\w\-.[\](){} ]/;
+/** Why `filename` breaks the spec's filename pattern, or undefined when it matches. */
+function filenameViolation(filename) {
+    if (FILENAME_PATTERN.test(filename))
+        return undefined;
+    const bad = [...new Set([...filename].filter(c => !ALLOWED_CHAR.test(c)))];
+    const rule = 'One Codex accepts only ASCII letters, digits, "_", "-", ".", "[", "]", "(", ")", "{", "}" and spaces, ' +
+        'starting with a letter, digit, "_" or "." and ending in an extension ' +
+        `(pattern ${FILENAME_PATTERN.source})`;
+    if (bad.length > 0) {
+        const shown = bad.map(c => (/\s|\p{C}/u.test(c) ? escapeChar(c) : `"${c}"`)).join(', ');
+        return `filename "${filename}" contains characters that are not allowed: ${shown}. ${rule}.`;
+    }
+    return `filename "${filename}" does not match the filename rule: ${rule}.`;
+}
+function escapeChar(c) {
+    return `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+/** Why `filename` has no accepted ending (with a hint for common mistakes). */
+function extensionViolation(filename) {
+    let hint = '';
+    const lower = filename.toLowerCase();
+    if (/\.(bz2|bzip2|xz|zst|zstd|zip|lz4|7z|rar|tar)$/.test(lower)) {
+        const ending = lower.slice(lower.lastIndexOf('.'));
+        hint = ` ${ending} compression is not accepted: decompress it and recompress with gzip.`;
+    }
+    else if (parseExtension(lower)) {
+        hint = ' Endings are case-sensitive: rename it with a lower-case ending.';
+    }
+    return `"${filename}" does not end in an accepted extension: ${ACCEPTED_ENDINGS}.${hint}`;
+}
+/** Why `size` is outside 1 byte .. 20 GB, or undefined when it is fine. */
+function sizeViolation(size) {
+    if (size < 1)
+        return 'is empty (0 bytes): One Codex needs at least 1 byte per file.';
+    if (size > MAX_UPLOAD_BYTES) {
+        return `is ${describeSize(size)}: larger than the ${describeSize(MAX_UPLOAD_BYTES)} limit of a standard upload.`;
+    }
+    return undefined;
+}
+/** Known magic numbers, to say what a file is when it is not what its name claims. */
+const MAGICS = [
+    ['gzip', [0x1f, 0x8b]],
+    ['bzip2', [0x42, 0x5a, 0x68]],
+    ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+    ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+    ['zip', [0x50, 0x4b, 0x03, 0x04]]
+];
+function magicOf(head) {
+    return MAGICS.find(([, bytes]) => bytes.every((b, i) => head[i] === b))?.[0];
+}
+/**
+ * Decides from a file's first bytes whether it is FASTA or FASTQ (gzip-compressed when
+ * `compression` says so). `head` may be cut anywhere: only the decompressed head is checked.
+ */
+async function sniffHead(head, compression) {
+    const magic = magicOf(head);
+    let text = head;
+    if (compression === 'gzip') {
+        if (magic !== 'gzip') {
+            const what = magic
+                ? `it looks ${magic}-compressed`
+                : startOfRecord(head)
+                    ? 'it looks like uncompressed text (drop the .gz/.gzip ending, or gzip the file)'
+                    : `it starts with ${describeBytes(head)}`;
+            return { reason: `does not start with the gzip magic bytes 1f 8b: ${what}.` };
+        }
+        try {
+            text = await gunzipHead(head, HEAD_BYTES);
+        }
+        catch (error) {
+            return { reason: `is not valid gzip data: ${error.message}.` };
+        }
+        if (text.length === 0)
+            return { reason: 'decompresses to nothing: it holds no record.' };
+    }
+    else if (magic) {
+        const fix = magic === 'gzip' ? 'add .gz to its name' : 'decompress it, or recompress with gzip';
+        return { reason: `is ${magic}-compressed but its name has no .gz/.gzip ending: ${fix}.` };
+    }
+    const nul = text.indexOf(0);
+    if (nul >= 0) {
+        return {
+            reason: `holds binary data (a NUL byte at offset ${nul}${compression === 'gzip' ? ' after decompression' : ''}), not FASTA/FASTQ text.`
+        };
+    }
+    const first = startOfRecord(text);
+    if (first === '>')
+        return { format: 'FASTA' };
+    if (first === '@')
+        return { format: 'FASTQ' };
+    if (first === undefined)
+        return { reason: 'holds only whitespace: no FASTA/FASTQ record.' };
+    return {
+        reason: `starts with ${describeBytes(text.subarray(recordStart(text)))} instead of ">" (FASTA) or "@" (FASTQ).`
+    };
+}
+/** The first character after an optional UTF-8 BOM and whitespace; undefined if none. */
+function startOfRecord(buf) {
+    const i = recordStart(buf);
+    return i < buf.length ? String.fromCharCode(buf[i]) : undefined;
+}
+/** Index of the first byte after an optional UTF-8 BOM and whitespace. */
+function recordStart(buf) {
+    let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+    while (i < buf.length && [0x20, 0x09, 0x0d, 0x0a, 0x0b, 0x0c].includes(buf[i]))
+        i++;
+    return i;
+}
+function describeBytes(buf) {
+    const start = buf.subarray(0, 8);
+    const printable = [...start].every(b => b >= 0x20 && b < 0x7f);
+    return printable
+        ? `"${start.toString('latin1')}"`
+        : `bytes ${[...start.subarray(0, 4)].map(b => b.toString(16).padStart(2, '0')).join(' ')}`;
+}
+/** Decompresses the start of a (possibly cut) gzip stream, up to `limit` bytes of output. */
+function gunzipHead(compressed, limit) {
+    return new Promise((resolve, reject) => {
+        const gunzip = external_node_zlib_.createGunzip({ finishFlush: external_node_zlib_.constants.Z_SYNC_FLUSH });
+        const chunks = [];
+        let total = 0;
+        let settled = false;
+        const finish = () => {
+            if (settled)
+                return;
+            settled = true;
+            gunzip.destroy();
+            resolve(Buffer.concat(chunks).subarray(0, limit));
+        };
+        gunzip.on('data', (chunk) => {
+            chunks.push(chunk);
+            total += chunk.length;
+            if (total >= limit)
+                finish();
+        });
+        gunzip.on('end', finish);
+        gunzip.on('error', error => {
+            if (settled)
+                return;
+            settled = true;
+            reject(error);
+        });
+        gunzip.end(compressed);
+    });
+}
+async function readHead(file, size) {
+    const handle = await (0,promises_namespaceObject.open)(file, 'r');
+    try {
+        const buffer = Buffer.alloc(Math.min(size, HEAD_BYTES));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        return buffer.subarray(0, bytesRead);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Applies every per-file rule to one discovered file: filename pattern, accepted ending, size
+ * (1 byte .. 20 GB) and content (gzip magic, FASTA/FASTQ start, kind matching the ending).
+ * `display` is the path used in messages and annotations. Never throws.
+ */
+async function checkFile(file, size, display) {
+    const filename = external_node_path_namespaceObject.basename(file);
+    const problems = [];
+    const fail = (message) => {
+        problems.push({ message: `${display}: ${message}`, file: display });
+    };
+    const badName = filenameViolation(filename);
+    if (badName)
+        fail(badName);
+    const ext = parseExtension(filename);
+    if (!ext)
+        fail(extensionViolation(filename));
+    const badSize = sizeViolation(size);
+    if (badSize)
+        fail(`the file ${badSize}`);
+    if (ext && size > 0) {
+        let sniff;
+        try {
+            sniff = await sniffHead(await readHead(file, size), ext.compression);
+        }
+        catch (error) {
+            sniff = { reason: `cannot be read: ${error.message}.` };
+        }
+        if ('reason' in sniff) {
+            fail(`the content ${sniff.reason}`);
+        }
+        else if (sniff.format !== ext.format) {
+            fail(`the content is ${sniff.format} (starts with "${sniff.format === 'FASTA' ? '>' : '@'}") but the ending ${ext.extension} says ${ext.format}: rename it with a ${sniff.format} ending.`);
+        }
+    }
+    if (problems.length > 0 || !ext)
+        return { problems };
+    return {
+        file: Object.freeze({
+            path: file,
+            filename,
+            size,
+            format: ext.format,
+            compression: ext.compression
+        }),
+        problems
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/pairing.ts
 
 
@@ -38692,84 +38715,6 @@ function parseEnum(name, raw, allowed, problems) {
     return allowed[0];
 }
 
-;// CONCATENATED MODULE: ./src/progress.ts
-/**
- * Progress lines for one file's transfer, throttled so that several concurrent uploads do not
- * flood the log: a line when the next 10 % step is reached (no closer than 5 s to the previous
- * line), and a heartbeat line after 60 s without one, so a slow transfer never looks hung.
- */
-class ProgressReporter {
-    label;
-    totalBytes;
-    log;
-    stepPercent;
-    minIntervalMs;
-    heartbeatMs;
-    now;
-    startedAt = 0;
-    lastLineAt = 0;
-    nextStep = 0;
-    /** `label` prefixes each line (the file name); `log` receives the lines. */
-    constructor(label, totalBytes, log, options = {}) {
-        this.label = label;
-        this.totalBytes = totalBytes;
-        this.log = log;
-        this.stepPercent = options.stepPercent ?? 10;
-        this.minIntervalMs = options.minIntervalMs ?? 5000;
-        this.heartbeatMs = options.heartbeatMs ?? 60_000;
-        this.now = options.now ?? Date.now;
-        this.restart();
-    }
-    /** Starts counting again (a retry re-sends from byte 0). */
-    restart() {
-        this.startedAt = this.now();
-        this.lastLineAt = this.startedAt;
-        this.nextStep = this.stepPercent;
-    }
-    /** Call with the bytes sent so far; logs when a step or the heartbeat is due. */
-    update(sentBytes) {
-        if (this.totalBytes <= 0 || sentBytes >= this.totalBytes)
-            return;
-        const now = this.now();
-        const percent = (sentBytes * 100) / this.totalBytes;
-        const sinceLast = now - this.lastLineAt;
-        const stepDue = percent >= this.nextStep && sinceLast >= this.minIntervalMs;
-        const heartbeatDue = sinceLast >= this.heartbeatMs;
-        if (!stepDue && !heartbeatDue)
-            return;
-        this.lastLineAt = now;
-        this.nextStep = (Math.floor(percent / this.stepPercent) + 1) * this.stepPercent;
-        this.log(`${this.label}: ${progress_formatBytes(sentBytes)} of ${progress_formatBytes(this.totalBytes)} (${Math.floor(percent)} %), ${formatRate(sentBytes, now - this.startedAt)}`);
-    }
-}
-/** 1536 → "1.5 KiB"; binary units, one decimal. */
-function progress_formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-/** Throughput in MB/s (decimal megabytes, as network speeds are quoted). */
-function formatRate(bytes, ms) {
-    if (ms <= 0)
-        return '– MB/s';
-    return `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
-}
-/** 1234 → "1.2 s"; 125000 → "2 min 5 s". */
-function formatDuration(ms) {
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const total = Math.round(ms / 1000);
-    const hours = Math.floor(total / 3600);
-    const minutes = Math.floor((total % 3600) / 60);
-    const seconds = total % 60;
-    return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds} s`;
-}
-
 ;// CONCATENATED MODULE: ./src/report.ts
 
 
@@ -38830,7 +38775,7 @@ async function writeSummary(samples, results) {
         const files = sample
             ? [sample.file, sample.mate].flatMap(f => (f ? [escapeHtml(f.filename)] : [])).join('<br>')
             : '';
-        const size = sample ? progress_formatBytes(sample.file.size + (sample.mate?.size ?? 0)) : '';
+        const size = sample ? formatBytes(sample.file.size + (sample.mate?.size ?? 0)) : '';
         const time = formatDuration(outcome.durationMs);
         return outcome.ok
             ? [files, size, `<code>${escapeHtml(outcome.sample.sample_id)}</code>`, '✅ confirmed', time]
@@ -39256,6 +39201,58 @@ function stringFields(value, label, name) {
     return fields;
 }
 
+;// CONCATENATED MODULE: ./src/progress.ts
+/**
+ * Progress lines for one file's transfer, throttled so that several concurrent uploads do not
+ * flood the log: a line when the next 10 % step is reached (no closer than 5 s to the previous
+ * line), and a heartbeat line after 60 s without one, so a slow transfer never looks hung.
+ */
+
+class ProgressReporter {
+    label;
+    totalBytes;
+    log;
+    stepPercent;
+    minIntervalMs;
+    heartbeatMs;
+    now;
+    startedAt = 0;
+    lastLineAt = 0;
+    nextStep = 0;
+    /** `label` prefixes each line (the file name); `log` receives the lines. */
+    constructor(label, totalBytes, log, options = {}) {
+        this.label = label;
+        this.totalBytes = totalBytes;
+        this.log = log;
+        this.stepPercent = options.stepPercent ?? 10;
+        this.minIntervalMs = options.minIntervalMs ?? 5000;
+        this.heartbeatMs = options.heartbeatMs ?? 60_000;
+        this.now = options.now ?? Date.now;
+        this.restart();
+    }
+    /** Starts counting again (a retry re-sends from byte 0). */
+    restart() {
+        this.startedAt = this.now();
+        this.lastLineAt = this.startedAt;
+        this.nextStep = this.stepPercent;
+    }
+    /** Call with the bytes sent so far; logs when a step or the heartbeat is due. */
+    update(sentBytes) {
+        if (this.totalBytes <= 0 || sentBytes >= this.totalBytes)
+            return;
+        const now = this.now();
+        const percent = (sentBytes * 100) / this.totalBytes;
+        const sinceLast = now - this.lastLineAt;
+        const stepDue = percent >= this.nextStep && sinceLast >= this.minIntervalMs;
+        const heartbeatDue = sinceLast >= this.heartbeatMs;
+        if (!stepDue && !heartbeatDue)
+            return;
+        this.lastLineAt = now;
+        this.nextStep = (Math.floor(percent / this.stepPercent) + 1) * this.stepPercent;
+        this.log(`${this.label}: ${formatBytes(sentBytes)} of ${formatBytes(this.totalBytes)} (${Math.floor(percent)} %), ${formatRate(sentBytes, now - this.startedAt)}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/redact.ts
 
 /**
@@ -39491,6 +39488,7 @@ function expectedStatuses(fields) {
 
 
 
+
 /**
  * Uploads every sample (init_upload → storage POST of each file → confirm_upload) with up to
  * `settings.concurrency` samples in flight. A failing sample never stops the others: each ends
@@ -39540,7 +39538,7 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
     const started = Date.now();
     const name = sampleLabel(sample);
     const total = sample.file.size + (sample.mate?.size ?? 0);
-    log(`${name}: starting upload of ${progress_formatBytes(total)}.`);
+    log(`${name}: starting upload of ${formatBytes(total)}.`);
     try {
         const body = buildInitBody(sample, settings);
         const init = await policy.execute(`${name}: init_upload`, () => api.initUpload(body, name));
@@ -39572,12 +39570,12 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
                 return storage.upload(target, file, sent => progress.update(sent));
             });
             const ms = Date.now() - fileStarted;
-            log(`${file.filename}: sent ${progress_formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`);
+            log(`${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`);
             hashes.push(stored.sha256);
         }
         await policy.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name));
         const durationMs = Date.now() - started;
-        log(`${name}: confirmed as sample ${init.sampleId} — ${progress_formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`);
+        log(`${name}: confirmed as sample ${init.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`);
         const uploaded = {
             sample_id: init.sampleId,
             path: sample.file.path,

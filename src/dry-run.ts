@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { describeSize } from './file-check.js'
+import { describeSize } from './format.js'
 import { buildInitBody } from './init-body.js'
 import { displayPath } from './planner.js'
 import type { Plan, SampleFile, Settings } from './types.js'

@@ -8,6 +8,7 @@ import {
   GZIP_SUFFIXES,
   MAX_UPLOAD_BYTES
 } from './spec.js'
+import { describeSize } from './format.js'
 import type { Compression, Problem, SampleFile, SequenceFormat } from './types.js'
 
 /** How many bytes of each file (and of each gzip file's decompressed stream) are looked at. */
@@ -81,23 +82,6 @@ export function extensionViolation(filename: string): string {
     hint = ' Endings are case-sensitive: rename it with a lower-case ending.'
   }
   return `"${filename}" does not end in an accepted extension: ${ACCEPTED_ENDINGS}.${hint}`
-}
-
-/** Formats a byte count in decimal units (the 20 GB limit is 20 * 1000^3 bytes). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
-
-/** `4.8 kB (4,816 bytes)` */
-export function describeSize(bytes: number): string {
-  return `${formatBytes(bytes)} (${bytes.toLocaleString('en-US')} bytes)`
 }
 
 /** Why `size` is outside 1 byte .. 20 GB, or undefined when it is fine. */

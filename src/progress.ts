@@ -3,6 +3,7 @@
  * flood the log: a line when the next 10 % step is reached (no closer than 5 s to the previous
  * line), and a heartbeat line after 60 s without one, so a slow transfer never looks hung.
  */
+import { formatBytes, formatRate } from './format.js'
 
 export interface ProgressOptions {
   /** Percent between two step lines. Default 10. */
@@ -59,32 +60,4 @@ export class ProgressReporter {
       `${this.label}: ${formatBytes(sentBytes)} of ${formatBytes(this.totalBytes)} (${Math.floor(percent)} %), ${formatRate(sentBytes, now - this.startedAt)}`
     )
   }
-}
-
-/** 1536 → "1.5 KiB"; binary units, one decimal. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
-
-/** Throughput in MB/s (decimal megabytes, as network speeds are quoted). */
-export function formatRate(bytes: number, ms: number): string {
-  if (ms <= 0) return '– MB/s'
-  return `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`
-}
-
-/** 1234 → "1.2 s"; 125000 → "2 min 5 s". */
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
-  const total = Math.round(ms / 1000)
-  const hours = Math.floor(total / 3600)
-  const minutes = Math.floor((total % 3600) / 60)
-  const seconds = total % 60
-  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds} s`
 }

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import * as path from 'node:path'
 import { Outputs } from './constants.js'
-import { formatBytes, formatDuration } from './progress.js'
+import { formatBytes, formatDuration } from './format.js'
 import type { FailedSample, Problem, Sample, UploadedSample } from './types.js'
 import type { UploadResults } from './uploader.js'
 
