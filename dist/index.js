@@ -30967,7 +30967,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3463);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2928);
 // The action's entry point: dist/index.js is bundled from this file.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -30977,7 +30977,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3463:
+/***/ 2928:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34000,6 +34000,60 @@ function buildInitBody(sample, settings) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/paths.ts
+
+/**
+ * How a file is named in messages and `::error file=` annotations: relative to the workspace
+ * (with `/`) when it lies inside it, as GitHub expects for annotations; absolute otherwise.
+ */
+function displayPath(file, workspace) {
+    const relative = external_node_path_namespaceObject.relative(external_node_path_namespaceObject.resolve(workspace), file);
+    return relative === '' || relative.startsWith('..') || external_node_path_namespaceObject.isAbsolute(relative)
+        ? file
+        : relative.split(external_node_path_namespaceObject.sep).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/dry-run.ts
+
+
+
+
+/**
+ * Prints what a run would upload: each sample with its file(s), size, format and compression,
+ * and the JSON body its init_upload would carry (the API key is never part of it), then a total.
+ */
+function printPlan(plan, settings) {
+    const count = plan.samples.length;
+    const describe = (role, file) => `  ${role}: ${displayPath(file.path, settings.workspace)} — ${describeSize(file.size)}, ${file.format}, ${file.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}`;
+    let files = 0;
+    let bytes = 0;
+    startGroup(`Dry run: ${count} sample${count === 1 ? '' : 's'} planned`);
+    try {
+        plan.samples.forEach((sample, index) => {
+            info(`Sample ${index + 1} of ${count} (${sample.mate ? 'paired-end' : 'single file'})`);
+            info(describe(sample.mate ? 'R1' : 'file', sample.file));
+            if (sample.mate)
+                info(describe('R2', sample.mate));
+            info(`  init_upload body: ${JSON.stringify(buildInitBody(sample, settings))}`);
+            files += sample.mate ? 2 : 1;
+            bytes += sample.file.size + (sample.mate?.size ?? 0);
+        });
+    }
+    finally {
+        endGroup();
+    }
+    info(`Dry run: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`);
+}
+/** The URL's origin only: never echo credentials a URL might carry. */
+function originOf(url) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'the API';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/constants.ts
 /** Input names, exactly as declared in action.yml. */
 const Inputs = {
@@ -34028,6 +34082,397 @@ const IF_NO_FILES_FOUND_VALUES = ['error', 'warn', 'ignore'];
 const DEFAULT_API_URL = 'https://app.onecodex.com';
 const CONCURRENCY_RANGE = { min: 1, max: 16, default: 4 };
 const MAX_ATTEMPTS_RANGE = { min: 1, max: 10, default: 5 };
+
+;// CONCATENATED MODULE: ./src/spec.ts
+/**
+ * Facts from One Codex's init_upload contract (the OpenAPI block of the standard upload doc).
+ * Every limit the action enforces before sending comes from here.
+ */
+/** `filename` / `paired_end_filename` pattern, ECMAScript semantics (`\w` is ASCII only). */
+const FILENAME_PATTERN = /^[\w.]+[\w\-.[\](){} ]*\.[\w.]+$/;
+/** The standard upload's size limit: 20 GB. */
+const MAX_UPLOAD_BYTES = 20 * 1000 ** 3;
+const FASTA_EXTENSIONS = ['.fa', '.fasta', '.fna', '.ffn', '.fas'];
+const FASTQ_EXTENSIONS = ['.fq', '.fastq'];
+const GZIP_SUFFIXES = ['.gz', '.gzip'];
+const TAG_MAX_LENGTH = 30;
+const PROJECT_MAX_LENGTH = 16;
+const EXTERNAL_SAMPLE_ID_MAX_LENGTH = 60;
+const PLATFORMS = [
+    '454 sequencing',
+    '454 GS FLX',
+    '454 GS FLX Titanium',
+    'Illumina',
+    'Illumina Genome Analyzer II',
+    'Illumina HiSeq',
+    'Illumina HiSeq 1500',
+    'Illumina HiSeq 2000',
+    'Illumina HiSeq 2500',
+    'Illumina HiSeq 3000',
+    'Illumina HiSeq 4000',
+    'Illumina HiSeq X',
+    'Illumina iSeq 100',
+    'Illumina MiniSeq',
+    'Illumina MiSeq',
+    'Illumina NextSeq',
+    'Illumina NextSeq 500',
+    'Illumina NextSeq 550',
+    'Illumina NovaSeq',
+    'Illumina NovaSeq 5000',
+    'Illumina NovaSeq 6000',
+    'BGISEQ',
+    'BGISEQ 50',
+    'Element',
+    'Element AVITI',
+    'Ion',
+    'Ion S5',
+    'Ion S5 XL',
+    'Ion PGM',
+    'Ion Proton',
+    'Ion Torrent',
+    'Oxford Nanopore',
+    'Oxford Nanopore GridION X5',
+    'Oxford Nanopore MinION',
+    'Oxford Nanopore PromethION',
+    'PacBio',
+    'PacBio RS II',
+    'PacBio Sequel',
+    'PacBio Sequel II System',
+    'PacBio Revio',
+    'PacBio Onso',
+    'SOLiD',
+    'Solexa Genome Analyzer',
+    'Sanger',
+    'Other'
+];
+const LIBRARY_TYPES = ['WGS', 'Targeted/16S', 'Other'];
+const SAMPLE_TYPES = ['Isolate', 'Metagenomic', 'Other'];
+
+;// CONCATENATED MODULE: ./src/metadata.ts
+
+/** init_upload's metadata fields and the rule each must follow (from the OpenAPI block). */
+const FIELDS = {
+    custom: checkCustom,
+    date_collected: nullable(checkDateTime),
+    date_sequenced: nullable(checkDateTime),
+    description: nullable(checkString()),
+    external_sample_id: nullable(checkString(60)),
+    library_type: nullable(checkEnum(LIBRARY_TYPES)),
+    location_lat: nullable(checkNumber(-90, 90)),
+    location_lon: nullable(checkNumber(-180, 180)),
+    location_string: nullable(checkString(255)),
+    name: nullable(checkString(255)),
+    platform: nullable(checkEnum(PLATFORMS)),
+    sample_type: nullable(checkEnum(SAMPLE_TYPES)),
+    starred: checkBoolean
+};
+/** The metadata fields init_upload knows. */
+const METADATA_FIELDS = Object.keys(FIELDS);
+/**
+ * Checks a parsed `metadata` input against init_upload's metadata schema.
+ * Returns one message per violation, each naming its JSON path (e.g. `metadata.platform`).
+ */
+function validateMetadata(value) {
+    if (!isObject(value)) {
+        return [
+            `metadata is ${describe(value)}: it must be a JSON object such as {"platform": "Illumina MiSeq"}.`
+        ];
+    }
+    const violations = [];
+    for (const [key, field] of Object.entries(value)) {
+        const at = jsonPath('metadata', key);
+        const check = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
+        if (check) {
+            violations.push(...check(field, at));
+        }
+        else {
+            violations.push(`${at} is not a known metadata field (known: ${METADATA_FIELDS.join(', ')}). ` +
+                `Put free-form fields under metadata.custom, e.g. {"custom": {${JSON.stringify(key)}: ...}}.`);
+        }
+    }
+    return violations;
+}
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `metadata.name`, or `metadata.custom["lab tech"]` for keys that are not identifiers. */
+function jsonPath(parent, key) {
+    return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'an array';
+    if (typeof value === 'object')
+        return 'an object';
+    return `${typeof value === 'string' ? 'the string' : `the ${typeof value}`} ${JSON.stringify(value)}`;
+}
+function nullable(check) {
+    return (value, at) => (value === null ? [] : check(value, at));
+}
+function checkString(maxLength) {
+    return (value, at) => {
+        if (typeof value !== 'string')
+            return [`${at} is ${describe(value)}: it must be a string or null.`];
+        const length = [...value].length;
+        if (maxLength !== undefined && length > maxLength) {
+            return [`${at} is ${length} characters long: at most ${maxLength} are allowed.`];
+        }
+        return [];
+    };
+}
+function checkNumber(min, max) {
+    return (value, at) => {
+        if (typeof value !== 'number') {
+            return [`${at} is ${describe(value)}: it must be a number from ${min} to ${max}, or null.`];
+        }
+        if (!Number.isFinite(value) || value < min || value > max) {
+            return [`${at} is ${value}: it must be from ${min} to ${max}.`];
+        }
+        return [];
+    };
+}
+function checkBoolean(value, at) {
+    return typeof value === 'boolean'
+        ? []
+        : [`${at} is ${describe(value)}: it must be true or false.`];
+}
+function checkEnum(allowed) {
+    return (value, at) => {
+        if (typeof value === 'string' && allowed.includes(value))
+            return [];
+        const squash = (s) => s
+            .toLowerCase()
+            .replace(/[\s_-]+/g, ' ')
+            .trim();
+        const near = typeof value === 'string' ? allowed.find(a => squash(a) === squash(value)) : undefined;
+        const hint = near
+            ? `did you mean "${near}"? Values are matched with their exact spelling`
+            : `it must be one of (exact spelling) ${allowed.map(a => `"${a}"`).join(', ')}, or null`;
+        return [`${at} is ${describe(value)}: ${hint}.`];
+    };
+}
+// ISO 8601 / RFC 3339: a date, optionally a time (T or space), optionally an offset.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
+/** True for an ISO 8601 / RFC 3339 date or date-time that names a real calendar instant. */
+function isDateTime(text) {
+    const m = DATE_TIME.exec(text);
+    if (!m)
+        return false;
+    const [year, month, day] = [m[1], m[2], m[3]].map(Number);
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth)
+        return false;
+    if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59))
+        return false;
+    if (m[6] !== undefined && Number(m[6]) > 59)
+        return false;
+    if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59))
+        return false;
+    return !Number.isNaN(Date.parse(text.toUpperCase()));
+}
+function checkDateTime(value, at) {
+    if (typeof value !== 'string') {
+        return [`${at} is ${describe(value)}: it must be a date-time string or null.`];
+    }
+    if (isDateTime(value))
+        return [];
+    return [
+        `${at} is ${JSON.stringify(value)}: it must be an ISO 8601 date or date-time such as "2024-05-01" or "2024-05-01T13:45:00Z".`
+    ];
+}
+function checkCustom(value, at) {
+    if (!isObject(value)) {
+        return [`${at} is ${describe(value)}: it must be a JSON object of free-form fields.`];
+    }
+    const violations = [];
+    for (const [key, field] of Object.entries(value)) {
+        if (field !== null && typeof field === 'object') {
+            violations.push(`${jsonPath(at, key)} is ${describe(field)}: custom values must be strings, numbers, booleans or null (custom has a depth of one, no nesting).`);
+        }
+    }
+    return violations;
+}
+
+;// CONCATENATED MODULE: ./src/url-policy.ts
+/**
+ * Where the action may send data: https anywhere, plain http only to this machine.
+ * The API key and the file bytes must never cross a network in clear text.
+ */
+/** True for 127.0.0.0/8, localhost (and *.localhost) and ::1. */
+function isLoopbackHost(hostname) {
+    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (host === 'localhost' || host.endsWith('.localhost'))
+        return true;
+    if (host === '::1' || host === '0:0:0:0:0:0:0:1')
+        return true;
+    const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+    return v4 !== null && v4.slice(1).every(octet => Number(octet) <= 255);
+}
+/**
+ * Returns why `raw` may not be used as a destination, or undefined when it may.
+ * `what` names the URL in the message (e.g. "api-url", "upload_url").
+ */
+function insecureUrlReason(raw, what) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        return `${what} "${raw}" is not a valid URL.`;
+    }
+    if (url.protocol === 'https:')
+        return undefined;
+    if (url.protocol === 'http:') {
+        if (isLoopbackHost(url.hostname))
+            return undefined;
+        return `${what} "${url.origin}" uses http: only https is allowed, except for loopback hosts (127.0.0.0/8, localhost, ::1).`;
+    }
+    return `${what} "${url.origin}" uses ${url.protocol.replace(/:$/, '')}: only https is allowed.`;
+}
+/** Throws when `raw` may not be used as a destination (see insecureUrlReason). */
+function assertSecureUrl(raw, what) {
+    const reason = insecureUrlReason(raw, what);
+    if (reason)
+        throw new Error(reason);
+}
+
+;// CONCATENATED MODULE: ./src/input-helper.ts
+
+
+
+
+
+// YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+/**
+ * Reads every input into one typed settings object. Every problem, a missing required input
+ * included, is collected, so that all of them can be reported together before any request.
+ */
+function getInputs() {
+    const problems = [];
+    const required = (name) => {
+        const raw = getInput(name);
+        if (raw === '')
+            problems.push(`Input required and not supplied: ${name}.`);
+        return raw;
+    };
+    const apiKey = required(Inputs.ApiKey);
+    if (apiKey !== '')
+        core_setSecret(apiKey);
+    const files = required(Inputs.Files);
+    const bool = (name, fallback) => {
+        const raw = getInput(name);
+        if (raw === '')
+            return fallback;
+        if (TRUE_VALUES.includes(raw))
+            return true;
+        if (FALSE_VALUES.includes(raw))
+            return false;
+        problems.push(`Input ${name} is "${raw}": it must be a boolean (one of ${[...TRUE_VALUES, ...FALSE_VALUES].join(', ')}).`);
+        return fallback;
+    };
+    const int = (name, range) => {
+        const raw = getInput(name);
+        if (raw === '')
+            return range.default;
+        const value = Number(raw);
+        if (!/^[+-]?\d+$/.test(raw) || value < range.min || value > range.max) {
+            problems.push(`Input ${name} is "${raw}": it must be a whole number from ${range.min} to ${range.max}.`);
+            return range.default;
+        }
+        return value;
+    };
+    const optional = (name, maxLength) => {
+        const raw = getInput(name);
+        if (raw === '')
+            return undefined;
+        if (maxLength !== undefined && raw.length > maxLength) {
+            problems.push(`Input ${name} is ${raw.length} characters long: at most ${maxLength} are allowed.`);
+        }
+        return raw;
+    };
+    const patterns = parsePatterns(files);
+    if (patterns.length === 0 && files !== '') {
+        problems.push(`Input ${Inputs.Files} holds no pattern (only blank lines and # comments).`);
+    }
+    const metadata = parseMetadata(getInput(Inputs.Metadata), problems);
+    const tags = parseTags(getInput(Inputs.Tags), problems);
+    const project = optional(Inputs.Project, PROJECT_MAX_LENGTH);
+    const sampleId = optional(Inputs.SampleId);
+    const externalSampleId = optional(Inputs.ExternalSampleId, EXTERNAL_SAMPLE_ID_MAX_LENGTH);
+    if (sampleId !== undefined && externalSampleId !== undefined) {
+        problems.push(`Inputs ${Inputs.SampleId} and ${Inputs.ExternalSampleId} are both set: give at most one of them.`);
+    }
+    const apiUrl = (getInput(Inputs.ApiUrl) || DEFAULT_API_URL).replace(/\/+$/, '');
+    const urlReason = insecureUrlReason(apiUrl, `Input ${Inputs.ApiUrl}`);
+    if (urlReason)
+        problems.push(urlReason);
+    const ifNoFilesFound = parseEnum(Inputs.IfNoFilesFound, getInput(Inputs.IfNoFilesFound) || 'error', IF_NO_FILES_FOUND_VALUES, problems);
+    const settings = {
+        apiKey,
+        patterns,
+        metadata,
+        project,
+        tags,
+        paired: bool(Inputs.Paired, true) ?? true,
+        interleaved: bool(Inputs.Interleaved, undefined),
+        sampleId,
+        externalSampleId,
+        apiUrl,
+        concurrency: int(Inputs.Concurrency, CONCURRENCY_RANGE),
+        maxAttempts: int(Inputs.MaxAttempts, MAX_ATTEMPTS_RANGE),
+        ifNoFilesFound,
+        dryRun: bool(Inputs.DryRun, false) ?? false,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    };
+    return { settings, problems: problems.map(message => ({ message })) };
+}
+/** Splits `files` into patterns: one a line, blank lines and `#` comments dropped. */
+function parsePatterns(files) {
+    return files
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(line => line !== '' && !line.startsWith('#'));
+}
+/** Splits `tags` on commas and newlines; trims, drops empties, de-duplicates, checks length. */
+function parseTags(raw, problems) {
+    const tags = [];
+    for (const tag of raw.split(/[,\r\n]+/).map(t => t.trim())) {
+        if (tag === '' || tags.includes(tag))
+            continue;
+        if (tag.length > TAG_MAX_LENGTH) {
+            problems.push(`Input ${Inputs.Tags}: tag "${tag}" is ${tag.length} characters long: at most ${TAG_MAX_LENGTH} are allowed.`);
+        }
+        tags.push(tag);
+    }
+    return tags;
+}
+function parseMetadata(raw, problems) {
+    if (raw === '')
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch (error) {
+        problems.push(`Input ${Inputs.Metadata} is not valid JSON: ${error.message}. It must be a JSON object such as {"platform": "Illumina MiSeq"}.`);
+        return undefined;
+    }
+    const violations = validateMetadata(value);
+    problems.push(...violations.map(v => `Input ${Inputs.Metadata}: ${v}`));
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return undefined;
+    return value;
+}
+function parseEnum(name, raw, allowed, problems) {
+    if (allowed.includes(raw))
+        return raw;
+    problems.push(`Input ${name} is "${raw}": it must be one of ${allowed.join(', ')}.`);
+    return allowed[0];
+}
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
 
@@ -37741,71 +38186,6 @@ function glob_hashFiles(patterns_1) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/spec.ts
-/**
- * Facts from One Codex's init_upload contract (the OpenAPI block of the standard upload doc).
- * Every limit the action enforces before sending comes from here.
- */
-/** `filename` / `paired_end_filename` pattern, ECMAScript semantics (`\w` is ASCII only). */
-const FILENAME_PATTERN = /^[\w.]+[\w\-.[\](){} ]*\.[\w.]+$/;
-/** The standard upload's size limit: 20 GB. */
-const MAX_UPLOAD_BYTES = 20 * 1000 ** 3;
-const FASTA_EXTENSIONS = ['.fa', '.fasta', '.fna', '.ffn', '.fas'];
-const FASTQ_EXTENSIONS = ['.fq', '.fastq'];
-const GZIP_SUFFIXES = ['.gz', '.gzip'];
-const TAG_MAX_LENGTH = 30;
-const PROJECT_MAX_LENGTH = 16;
-const EXTERNAL_SAMPLE_ID_MAX_LENGTH = 60;
-const PLATFORMS = [
-    '454 sequencing',
-    '454 GS FLX',
-    '454 GS FLX Titanium',
-    'Illumina',
-    'Illumina Genome Analyzer II',
-    'Illumina HiSeq',
-    'Illumina HiSeq 1500',
-    'Illumina HiSeq 2000',
-    'Illumina HiSeq 2500',
-    'Illumina HiSeq 3000',
-    'Illumina HiSeq 4000',
-    'Illumina HiSeq X',
-    'Illumina iSeq 100',
-    'Illumina MiniSeq',
-    'Illumina MiSeq',
-    'Illumina NextSeq',
-    'Illumina NextSeq 500',
-    'Illumina NextSeq 550',
-    'Illumina NovaSeq',
-    'Illumina NovaSeq 5000',
-    'Illumina NovaSeq 6000',
-    'BGISEQ',
-    'BGISEQ 50',
-    'Element',
-    'Element AVITI',
-    'Ion',
-    'Ion S5',
-    'Ion S5 XL',
-    'Ion PGM',
-    'Ion Proton',
-    'Ion Torrent',
-    'Oxford Nanopore',
-    'Oxford Nanopore GridION X5',
-    'Oxford Nanopore MinION',
-    'Oxford Nanopore PromethION',
-    'PacBio',
-    'PacBio RS II',
-    'PacBio Sequel',
-    'PacBio Sequel II System',
-    'PacBio Revio',
-    'PacBio Onso',
-    'SOLiD',
-    'Solexa Genome Analyzer',
-    'Sanger',
-    'Other'
-];
-const LIBRARY_TYPES = ['WGS', 'Targeted/16S', 'Other'];
-const SAMPLE_TYPES = ['Isolate', 'Metagenomic', 'Other'];
-
 ;// CONCATENATED MODULE: ./src/file-check.ts
 
 
@@ -38221,6 +38601,7 @@ async function discoverFiles(patterns, workspace) {
 
 
 
+
 /** How many files are opened at once while sniffing their first bytes. */
 const CHECK_CONCURRENCY = 16;
 /**
@@ -38277,13 +38658,6 @@ async function planUploads(settings) {
     }
     problems.push(...sampleCountProblems(settings, pairing.units.length));
     return freezePlan(problems.length > 0 ? [] : samples, problems, warnings);
-}
-/** A path relative to the workspace when inside it (for annotations), absolute otherwise. */
-function displayPath(file, workspace) {
-    const relative = external_node_path_namespaceObject.relative(external_node_path_namespaceObject.resolve(workspace), file);
-    return relative === '' || relative.startsWith('..') || external_node_path_namespaceObject.isAbsolute(relative)
-        ? file
-        : relative.split(external_node_path_namespaceObject.sep).join('/');
 }
 /** One Codex identifies uploads by filename: two different files may not share a basename. */
 function basenameCollisions(files, display) {
@@ -38348,373 +38722,6 @@ function freezePlan(samples, problems, warnings) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/dry-run.ts
-
-
-
-
-/**
- * Prints what a run would upload: each sample with its file(s), size, format and compression,
- * and the JSON body its init_upload would carry (the API key is never part of it), then a total.
- */
-function printPlan(plan, settings) {
-    const count = plan.samples.length;
-    const describe = (role, file) => `  ${role}: ${displayPath(file.path, settings.workspace)} — ${describeSize(file.size)}, ${file.format}, ${file.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}`;
-    let files = 0;
-    let bytes = 0;
-    startGroup(`Dry run: ${count} sample${count === 1 ? '' : 's'} planned`);
-    try {
-        plan.samples.forEach((sample, index) => {
-            info(`Sample ${index + 1} of ${count} (${sample.mate ? 'paired-end' : 'single file'})`);
-            info(describe(sample.mate ? 'R1' : 'file', sample.file));
-            if (sample.mate)
-                info(describe('R2', sample.mate));
-            info(`  init_upload body: ${JSON.stringify(buildInitBody(sample, settings))}`);
-            files += sample.mate ? 2 : 1;
-            bytes += sample.file.size + (sample.mate?.size ?? 0);
-        });
-    }
-    finally {
-        endGroup();
-    }
-    info(`Dry run: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`);
-}
-/** The URL's origin only: never echo credentials a URL might carry. */
-function originOf(url) {
-    try {
-        return new URL(url).origin;
-    }
-    catch {
-        return 'the API';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/metadata.ts
-
-/** init_upload's metadata fields and the rule each must follow (from the OpenAPI block). */
-const FIELDS = {
-    custom: checkCustom,
-    date_collected: nullable(checkDateTime),
-    date_sequenced: nullable(checkDateTime),
-    description: nullable(checkString()),
-    external_sample_id: nullable(checkString(60)),
-    library_type: nullable(checkEnum(LIBRARY_TYPES)),
-    location_lat: nullable(checkNumber(-90, 90)),
-    location_lon: nullable(checkNumber(-180, 180)),
-    location_string: nullable(checkString(255)),
-    name: nullable(checkString(255)),
-    platform: nullable(checkEnum(PLATFORMS)),
-    sample_type: nullable(checkEnum(SAMPLE_TYPES)),
-    starred: checkBoolean
-};
-/** The metadata fields init_upload knows. */
-const METADATA_FIELDS = Object.keys(FIELDS);
-/**
- * Checks a parsed `metadata` input against init_upload's metadata schema.
- * Returns one message per violation, each naming its JSON path (e.g. `metadata.platform`).
- */
-function validateMetadata(value) {
-    if (!isObject(value)) {
-        return [
-            `metadata is ${describe(value)}: it must be a JSON object such as {"platform": "Illumina MiSeq"}.`
-        ];
-    }
-    const violations = [];
-    for (const [key, field] of Object.entries(value)) {
-        const at = jsonPath('metadata', key);
-        const check = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
-        if (check) {
-            violations.push(...check(field, at));
-        }
-        else {
-            violations.push(`${at} is not a known metadata field (known: ${METADATA_FIELDS.join(', ')}). ` +
-                `Put free-form fields under metadata.custom, e.g. {"custom": {${JSON.stringify(key)}: ...}}.`);
-        }
-    }
-    return violations;
-}
-function isObject(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-/** `metadata.name`, or `metadata.custom["lab tech"]` for keys that are not identifiers. */
-function jsonPath(parent, key) {
-    return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
-}
-function describe(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'an array';
-    if (typeof value === 'object')
-        return 'an object';
-    return `${typeof value === 'string' ? 'the string' : `the ${typeof value}`} ${JSON.stringify(value)}`;
-}
-function nullable(check) {
-    return (value, at) => (value === null ? [] : check(value, at));
-}
-function checkString(maxLength) {
-    return (value, at) => {
-        if (typeof value !== 'string')
-            return [`${at} is ${describe(value)}: it must be a string or null.`];
-        const length = [...value].length;
-        if (maxLength !== undefined && length > maxLength) {
-            return [`${at} is ${length} characters long: at most ${maxLength} are allowed.`];
-        }
-        return [];
-    };
-}
-function checkNumber(min, max) {
-    return (value, at) => {
-        if (typeof value !== 'number') {
-            return [`${at} is ${describe(value)}: it must be a number from ${min} to ${max}, or null.`];
-        }
-        if (!Number.isFinite(value) || value < min || value > max) {
-            return [`${at} is ${value}: it must be from ${min} to ${max}.`];
-        }
-        return [];
-    };
-}
-function checkBoolean(value, at) {
-    return typeof value === 'boolean'
-        ? []
-        : [`${at} is ${describe(value)}: it must be true or false.`];
-}
-function checkEnum(allowed) {
-    return (value, at) => {
-        if (typeof value === 'string' && allowed.includes(value))
-            return [];
-        const squash = (s) => s
-            .toLowerCase()
-            .replace(/[\s_-]+/g, ' ')
-            .trim();
-        const near = typeof value === 'string' ? allowed.find(a => squash(a) === squash(value)) : undefined;
-        const hint = near
-            ? `did you mean "${near}"? Values are matched with their exact spelling`
-            : `it must be one of (exact spelling) ${allowed.map(a => `"${a}"`).join(', ')}, or null`;
-        return [`${at} is ${describe(value)}: ${hint}.`];
-    };
-}
-// ISO 8601 / RFC 3339: a date, optionally a time (T or space), optionally an offset.
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
-/** True for an ISO 8601 / RFC 3339 date or date-time that names a real calendar instant. */
-function isDateTime(text) {
-    const m = DATE_TIME.exec(text);
-    if (!m)
-        return false;
-    const [year, month, day] = [m[1], m[2], m[3]].map(Number);
-    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth)
-        return false;
-    if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59))
-        return false;
-    if (m[6] !== undefined && Number(m[6]) > 59)
-        return false;
-    if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59))
-        return false;
-    return !Number.isNaN(Date.parse(text.toUpperCase()));
-}
-function checkDateTime(value, at) {
-    if (typeof value !== 'string') {
-        return [`${at} is ${describe(value)}: it must be a date-time string or null.`];
-    }
-    if (isDateTime(value))
-        return [];
-    return [
-        `${at} is ${JSON.stringify(value)}: it must be an ISO 8601 date or date-time such as "2024-05-01" or "2024-05-01T13:45:00Z".`
-    ];
-}
-function checkCustom(value, at) {
-    if (!isObject(value)) {
-        return [`${at} is ${describe(value)}: it must be a JSON object of free-form fields.`];
-    }
-    const violations = [];
-    for (const [key, field] of Object.entries(value)) {
-        if (field !== null && typeof field === 'object') {
-            violations.push(`${jsonPath(at, key)} is ${describe(field)}: custom values must be strings, numbers, booleans or null (custom has a depth of one, no nesting).`);
-        }
-    }
-    return violations;
-}
-
-;// CONCATENATED MODULE: ./src/url-policy.ts
-/**
- * Where the action may send data: https anywhere, plain http only to this machine.
- * The API key and the file bytes must never cross a network in clear text.
- */
-/** True for 127.0.0.0/8, localhost (and *.localhost) and ::1. */
-function isLoopbackHost(hostname) {
-    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === 'localhost' || host.endsWith('.localhost'))
-        return true;
-    if (host === '::1' || host === '0:0:0:0:0:0:0:1')
-        return true;
-    const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-    return v4 !== null && v4.slice(1).every(octet => Number(octet) <= 255);
-}
-/**
- * Returns why `raw` may not be used as a destination, or undefined when it may.
- * `what` names the URL in the message (e.g. "api-url", "upload_url").
- */
-function insecureUrlReason(raw, what) {
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        return `${what} "${raw}" is not a valid URL.`;
-    }
-    if (url.protocol === 'https:')
-        return undefined;
-    if (url.protocol === 'http:') {
-        if (isLoopbackHost(url.hostname))
-            return undefined;
-        return `${what} "${url.origin}" uses http: only https is allowed, except for loopback hosts (127.0.0.0/8, localhost, ::1).`;
-    }
-    return `${what} "${url.origin}" uses ${url.protocol.replace(/:$/, '')}: only https is allowed.`;
-}
-/** Throws when `raw` may not be used as a destination (see insecureUrlReason). */
-function assertSecureUrl(raw, what) {
-    const reason = insecureUrlReason(raw, what);
-    if (reason)
-        throw new Error(reason);
-}
-
-;// CONCATENATED MODULE: ./src/input-helper.ts
-
-
-
-
-
-// YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
-const TRUE_VALUES = ['true', 'True', 'TRUE'];
-const FALSE_VALUES = ['false', 'False', 'FALSE'];
-/**
- * Reads every input into one typed settings object. Every problem, a missing required input
- * included, is collected, so that all of them can be reported together before any request.
- */
-function getInputs() {
-    const problems = [];
-    const required = (name) => {
-        const raw = getInput(name);
-        if (raw === '')
-            problems.push(`Input required and not supplied: ${name}.`);
-        return raw;
-    };
-    const apiKey = required(Inputs.ApiKey);
-    if (apiKey !== '')
-        core_setSecret(apiKey);
-    const files = required(Inputs.Files);
-    const bool = (name, fallback) => {
-        const raw = getInput(name);
-        if (raw === '')
-            return fallback;
-        if (TRUE_VALUES.includes(raw))
-            return true;
-        if (FALSE_VALUES.includes(raw))
-            return false;
-        problems.push(`Input ${name} is "${raw}": it must be a boolean (one of ${[...TRUE_VALUES, ...FALSE_VALUES].join(', ')}).`);
-        return fallback;
-    };
-    const int = (name, range) => {
-        const raw = getInput(name);
-        if (raw === '')
-            return range.default;
-        const value = Number(raw);
-        if (!/^[+-]?\d+$/.test(raw) || value < range.min || value > range.max) {
-            problems.push(`Input ${name} is "${raw}": it must be a whole number from ${range.min} to ${range.max}.`);
-            return range.default;
-        }
-        return value;
-    };
-    const optional = (name, maxLength) => {
-        const raw = getInput(name);
-        if (raw === '')
-            return undefined;
-        if (maxLength !== undefined && raw.length > maxLength) {
-            problems.push(`Input ${name} is ${raw.length} characters long: at most ${maxLength} are allowed.`);
-        }
-        return raw;
-    };
-    const patterns = parsePatterns(files);
-    if (patterns.length === 0 && files !== '') {
-        problems.push(`Input ${Inputs.Files} holds no pattern (only blank lines and # comments).`);
-    }
-    const metadata = parseMetadata(getInput(Inputs.Metadata), problems);
-    const tags = parseTags(getInput(Inputs.Tags), problems);
-    const project = optional(Inputs.Project, PROJECT_MAX_LENGTH);
-    const sampleId = optional(Inputs.SampleId);
-    const externalSampleId = optional(Inputs.ExternalSampleId, EXTERNAL_SAMPLE_ID_MAX_LENGTH);
-    if (sampleId !== undefined && externalSampleId !== undefined) {
-        problems.push(`Inputs ${Inputs.SampleId} and ${Inputs.ExternalSampleId} are both set: give at most one of them.`);
-    }
-    const apiUrl = (getInput(Inputs.ApiUrl) || DEFAULT_API_URL).replace(/\/+$/, '');
-    const urlReason = insecureUrlReason(apiUrl, `Input ${Inputs.ApiUrl}`);
-    if (urlReason)
-        problems.push(urlReason);
-    const ifNoFilesFound = parseEnum(Inputs.IfNoFilesFound, getInput(Inputs.IfNoFilesFound) || 'error', IF_NO_FILES_FOUND_VALUES, problems);
-    const settings = {
-        apiKey,
-        patterns,
-        metadata,
-        project,
-        tags,
-        paired: bool(Inputs.Paired, true) ?? true,
-        interleaved: bool(Inputs.Interleaved, undefined),
-        sampleId,
-        externalSampleId,
-        apiUrl,
-        concurrency: int(Inputs.Concurrency, CONCURRENCY_RANGE),
-        maxAttempts: int(Inputs.MaxAttempts, MAX_ATTEMPTS_RANGE),
-        ifNoFilesFound,
-        dryRun: bool(Inputs.DryRun, false) ?? false,
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
-    };
-    return { settings, problems: problems.map(message => ({ message })) };
-}
-/** Splits `files` into patterns: one a line, blank lines and `#` comments dropped. */
-function parsePatterns(files) {
-    return files
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '' && !line.startsWith('#'));
-}
-/** Splits `tags` on commas and newlines; trims, drops empties, de-duplicates, checks length. */
-function parseTags(raw, problems) {
-    const tags = [];
-    for (const tag of raw.split(/[,\r\n]+/).map(t => t.trim())) {
-        if (tag === '' || tags.includes(tag))
-            continue;
-        if (tag.length > TAG_MAX_LENGTH) {
-            problems.push(`Input ${Inputs.Tags}: tag "${tag}" is ${tag.length} characters long: at most ${TAG_MAX_LENGTH} are allowed.`);
-        }
-        tags.push(tag);
-    }
-    return tags;
-}
-function parseMetadata(raw, problems) {
-    if (raw === '')
-        return undefined;
-    let value;
-    try {
-        value = JSON.parse(raw);
-    }
-    catch (error) {
-        problems.push(`Input ${Inputs.Metadata} is not valid JSON: ${error.message}. It must be a JSON object such as {"platform": "Illumina MiSeq"}.`);
-        return undefined;
-    }
-    const violations = validateMetadata(value);
-    problems.push(...violations.map(v => `Input ${Inputs.Metadata}: ${v}`));
-    if (value === null || typeof value !== 'object' || Array.isArray(value))
-        return undefined;
-    return value;
-}
-function parseEnum(name, raw, allowed, problems) {
-    if (allowed.includes(raw))
-        return raw;
-    problems.push(`Input ${name} is "${raw}": it must be one of ${allowed.join(', ')}.`);
-    return allowed[0];
-}
-
 ;// CONCATENATED MODULE: ./src/report.ts
 
 
@@ -38757,7 +38764,7 @@ async function reportResults(samples, results, workspace = process.env.GITHUB_WO
     for (const failure of failed) {
         error(failure.error, {
             title: 'Upload failed',
-            file: annotationPath(failure.path, workspace)
+            file: displayPath(failure.path, workspace)
         });
     }
     setFailed([
@@ -38787,13 +38794,6 @@ async function writeSummary(samples, results) {
         .addRaw(`${ok} of ${results.outcomes.length} samples confirmed.`, true)
         .addTable([header, ...rows])
         .write();
-}
-/** A path relative to the workspace (as annotations expect) when it lies inside it. */
-function annotationPath(file, workspace) {
-    const relative = external_node_path_namespaceObject.relative(workspace, file);
-    return relative !== '' && !relative.startsWith('..') && !external_node_path_namespaceObject.isAbsolute(relative)
-        ? relative.split(external_node_path_namespaceObject.sep).join('/')
-        : file;
 }
 function escapeHtml(text) {
     return text

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { describeSize } from './format.js'
 import { buildInitBody } from './init-body.js'
-import { displayPath } from './planner.js'
+import { displayPath } from './paths.js'
 import type { Plan, SampleFile, Settings } from './types.js'
 
 /**

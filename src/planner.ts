@@ -3,6 +3,7 @@ import { Inputs } from './constants.js'
 import { discoverFiles, type DiscoveredFile } from './discover.js'
 import { checkFile, type FileCheck } from './file-check.js'
 import { byPath, pairFiles } from './pairing.js'
+import { displayPath } from './paths.js'
 import type { Plan, Problem, Sample, SampleFile, Settings } from './types.js'
 
 /** How many files are opened at once while sniffing their first bytes. */
@@ -67,14 +68,6 @@ export async function planUploads(settings: Settings): Promise<Plan> {
 
   problems.push(...sampleCountProblems(settings, pairing.units.length))
   return freezePlan(problems.length > 0 ? [] : samples, problems, warnings)
-}
-
-/** A path relative to the workspace when inside it (for annotations), absolute otherwise. */
-export function displayPath(file: string, workspace: string): string {
-  const relative = path.relative(path.resolve(workspace), file)
-  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative)
-    ? file
-    : relative.split(path.sep).join('/')
 }
 
 /** One Codex identifies uploads by filename: two different files may not share a basename. */

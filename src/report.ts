@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import * as path from 'node:path'
 import { Outputs } from './constants.js'
 import { formatBytes, formatDuration } from './format.js'
+import { displayPath } from './paths.js'
 import type { FailedSample, Problem, Sample, UploadedSample } from './types.js'
 import type { UploadResults } from './uploader.js'
 
@@ -48,7 +48,7 @@ export async function reportResults(
   for (const failure of failed) {
     core.error(failure.error, {
       title: 'Upload failed',
-      file: annotationPath(failure.path, workspace)
+      file: displayPath(failure.path, workspace)
     })
   }
   core.setFailed(
@@ -81,14 +81,6 @@ async function writeSummary(samples: readonly Sample[], results: UploadResults):
     .addRaw(`${ok} of ${results.outcomes.length} samples confirmed.`, true)
     .addTable([header, ...rows])
     .write()
-}
-
-/** A path relative to the workspace (as annotations expect) when it lies inside it. */
-function annotationPath(file: string, workspace: string): string {
-  const relative = path.relative(workspace, file)
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
-    ? relative.split(path.sep).join('/')
-    : file
 }
 
 function escapeHtml(text: string): string {
