@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { getInputs, parsePatterns, parseTags } from '../src/input-helper.js'
-import { captureStdout } from './helpers/fixtures.js'
+import { captureStdout, setInputs } from './helpers/fixtures.js'
 
 const saved = { ...process.env }
-
-function setInputs(inputs: Record<string, string>): void {
-  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
-  for (const [name, value] of Object.entries(inputs))
-    process.env[`INPUT_${name.toUpperCase()}`] = value
-}
 
 async function read(inputs: Record<string, string>) {
   setInputs({ 'api-key': 'k3y', files: '*.fq', ...inputs })

@@ -1,66 +1,91 @@
+// run() in process, against the One Codex emulator (which logs every request it receives, API
+// and storage): invalid input and dry runs send nothing; uploads set the outputs, job summary
+// and annotations, fail the step when a sample fails, and never print the API key.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
+import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
+import { parseOutputFile } from '../sandbox/runner.js'
 import { run } from '../src/main.js'
-import { captureStdout, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
+import { captureOutput, fastq, gz, setInputs, tempWorkspace } from './helpers/fixtures.js'
 
-/** Every request that reaches the fake API, whatever its path. */
-const requests: string[] = []
-let server: Server
-let apiUrl: string
+const API_KEY = 'sk_main_5f3c9a1e7d'
 const savedEnv = { ...process.env }
+let sandbox: Sandbox
 let ws: ReturnType<typeof tempWorkspace>
+// The step's files live outside the workspace, in one directory for the whole file:
+// core.summary remembers the summary path it first used.
+let stepFiles: ReturnType<typeof tempWorkspace>
+let outputFile: string
+let summaryFile: string
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`)
-    req.resume()
-    res.writeHead(500).end()
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+beforeAll(() => {
+  stepFiles = tempWorkspace('ocu-main-step-')
+  outputFile = path.join(stepFiles.dir, 'github_output')
+  summaryFile = path.join(stepFiles.dir, 'step_summary')
 })
-afterAll(() => new Promise<void>(resolve => server.close(() => resolve())))
-
-beforeEach(() => {
-  requests.length = 0
+afterAll(() => stepFiles.remove())
+beforeEach(async () => {
+  sandbox = await startSandbox({ apiKey: API_KEY })
   ws = tempWorkspace('ocu-main-')
-  ws.write('in/good_R1_001.fastq.gz', gz(fastq()))
-  ws.write('in/good_R2_001.fastq.gz', gz(fastq()))
 })
-afterEach(() => {
+afterEach(async () => {
+  await sandbox.close()
   process.env = { ...savedEnv }
   process.exitCode = undefined
   ws.remove()
 })
 
-/** Runs the action in-process with these inputs; returns its stdout, outputs and exit code. */
+/**
+ * Runs the action in-process with these inputs (api-key and api-url default to the sandbox's);
+ * returns what it printed, the outputs and summary it wrote, and its exit code.
+ */
 async function runAction(inputs: Record<string, string>) {
-  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
-  const outputFile = path.join(ws.dir, 'github_output')
   writeFileSync(outputFile, '')
-  process.env.GITHUB_OUTPUT = outputFile
-  process.env.GITHUB_WORKSPACE = ws.dir
-  for (const [name, value] of Object.entries({
-    'api-key': 'sk_e2e_key',
-    'api-url': apiUrl,
-    ...inputs
-  }))
-    process.env[`INPUT_${name.toUpperCase()}`] = value
+  writeFileSync(summaryFile, '')
+  setInputs({ 'api-key': API_KEY, 'api-url': sandbox.apiUrl, ...inputs })
+  Object.assign(process.env, {
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: ws.dir,
+    ONECODEX_UPLOAD_RETRY_BASE_MS: '1'
+  })
   process.exitCode = undefined
-  const stdout = await captureStdout(() => run())
-  const outputs: Record<string, string> = {}
-  const text = readFileSync(outputFile, 'utf8')
-  for (const m of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3]
-  const errors = stdout.split('\n').filter(l => l.startsWith('::error'))
-  return { stdout, outputs, errors, exitCode: process.exitCode }
+  const { stdout, stderr } = await captureOutput(() => run())
+  const outputsText = readFileSync(outputFile, 'utf8')
+  return {
+    stdout,
+    stderr,
+    errors: stdout.split('\n').filter(l => l.startsWith('::error')),
+    outputs: parseOutputFile(outputsText),
+    outputsText,
+    summary: readFileSync(summaryFile, 'utf8'),
+    exitCode: process.exitCode
+  }
 }
+
+/** The key may reach stdout only inside the runner's ::add-mask:: command. */
+function expectNoKey(result: Awaited<ReturnType<typeof runAction>>): void {
+  const printed = result.stdout.split('\n').filter(l => !l.startsWith('::add-mask::'))
+  expect(printed.join('\n')).not.toContain(API_KEY)
+  expect(result.stderr).not.toContain(API_KEY)
+  expect(result.outputsText).not.toContain(API_KEY)
+  expect(result.summary).not.toContain(API_KEY)
+  const basic = Buffer.from(`${API_KEY}:`).toString('base64')
+  expect(result.stdout + result.stderr + result.summary).not.toContain(basic)
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
 const EMPTY_OUTPUTS = { 'sample-ids': '[]', samples: '[]', failed: '[]' }
 
 describe('run: any invalid input makes zero requests', () => {
+  beforeEach(() => {
+    ws.write('in/good_R1_001.fastq.gz', gz(fastq()))
+    ws.write('in/good_R2_001.fastq.gz', gz(fastq()))
+  })
+
   it.each<[string, Record<string, string>, (string | RegExp)[]]>([
     [
       'bad files, a lone mate, bad metadata and bad numbers together',
@@ -107,9 +132,10 @@ describe('run: any invalid input makes zero requests', () => {
     ws.write('extra/x.fq.bz2', 'BZh91AY&SY')
     ws.write('extra/ok.fa', '>a\nACGT\n')
 
-    const { errors, outputs, exitCode, stdout } = await runAction(inputs)
+    const result = await runAction(inputs)
+    const { errors, outputs, exitCode, stdout } = result
 
-    expect(requests).toEqual([])
+    expect(sandbox.requests).toEqual([])
     expect(exitCode).toBe(1)
     expect(outputs).toEqual(EMPTY_OUTPUTS)
     // One ::error line per problem, then the summary that fails the step.
@@ -119,15 +145,14 @@ describe('run: any invalid input makes zero requests', () => {
       new RegExp(`^::error::${expected.length} problems? found before upload; nothing was sent\\.$`)
     )
     // The key appears only in the command that masks it.
-    expect(stdout.replace('::add-mask::sk_e2e_key', '')).not.toContain('sk_e2e_key')
+    expect(stdout.replace(`::add-mask::${API_KEY}`, '')).not.toContain(API_KEY)
+    expectNoKey(result)
   })
 
   it('a valid dry run also makes zero requests, prints the plan and succeeds', async () => {
-    const { errors, outputs, exitCode, stdout } = await runAction({
-      files: 'in/*',
-      'dry-run': 'true'
-    })
-    expect(requests).toEqual([])
+    const result = await runAction({ files: 'in/*', 'dry-run': 'true' })
+    const { errors, outputs, exitCode, stdout } = result
+    expect(sandbox.requests).toEqual([])
     expect(errors).toEqual([])
     expect(exitCode).toBeUndefined()
     expect(outputs).toEqual(EMPTY_OUTPUTS)
@@ -135,5 +160,95 @@ describe('run: any invalid input makes zero requests', () => {
     expect(stdout).toMatch(
       /Dry run: 1 sample \(2 files, .*\) would be uploaded to http:\/\/127\.0\.0\.1:\d+; nothing was sent\./
     )
+    expectNoKey(result)
+  })
+})
+
+describe('run: upload', () => {
+  it('uploads a pair and a single file through flaky storage, sets outputs and the summary', async () => {
+    const r1 = gz(fastq(40))
+    const r2 = gz(fastq(41))
+    const single = gz(fastq(7))
+    ws.write('ok/s1_R1_001.fastq.gz', r1)
+    ws.write('ok/s1_R2_001.fastq.gz', r2)
+    ws.write('ok/solo.fastq.gz', single)
+    sandbox.faults.add('storage', { kind: 'status', status: 503 })
+
+    const result = await runAction({ files: 'ok/*', tags: 'ci', concurrency: '2' })
+
+    expect(result.exitCode ?? 0).toBe(0)
+    const ids = JSON.parse(result.outputs['sample-ids']) as string[]
+    expect(ids).toHaveLength(2)
+    const samples = JSON.parse(result.outputs.samples) as Record<string, unknown>[]
+    const pair = samples.find(s => s.filename === 's1_R1_001.fastq.gz')
+    expect(pair).toMatchObject({
+      sha256: sha256(r1),
+      paired_end_filename: 's1_R2_001.fastq.gz',
+      paired_end_sha256: sha256(r2)
+    })
+    expect(samples.find(s => s.filename === 'solo.fastq.gz')).toMatchObject({
+      sha256: sha256(single)
+    })
+    expect(result.outputs.failed).toBe('[]')
+    expect(sandbox.samples().every(s => s.confirmed)).toBe(true)
+    expect(result.summary).toContain('2 of 2 samples confirmed.')
+    for (const id of ids) expect(result.summary).toContain(id)
+    expect(result.stdout).toContain('attempt 1 of 5 failed')
+    expectNoKey(result)
+  })
+
+  it('keeps the others when one sample fails, then fails the step naming it', async () => {
+    ws.write('mix/a.fq', fastq(3))
+    ws.write('mix/bad.fq', fastq(4))
+    ws.write('mix/c.fq', fastq(5))
+    sandbox.faults.failFile(
+      'bad.fq',
+      'init_upload',
+      402,
+      JSON.stringify({ message: 'Your plan does not allow more uploads.' })
+    )
+
+    const result = await runAction({ files: 'mix/*.fq', concurrency: '3' })
+
+    expect(result.exitCode).toBe(1)
+    expect(JSON.parse(result.outputs['sample-ids'])).toHaveLength(2)
+    const failed = JSON.parse(result.outputs.failed) as { path: string; error: string }[]
+    expect(failed).toEqual([
+      {
+        path: path.join(ws.dir, 'mix', 'bad.fq'),
+        error:
+          'init_upload for bad.fq failed with HTTP 402 (Your plan does not allow more uploads.).'
+      }
+    ])
+    expect(result.stdout).toContain(
+      '::error title=Upload failed,file=mix/bad.fq::init_upload for bad.fq failed with HTTP 402'
+    )
+    expect(result.stdout).toMatch(
+      /::error::1 of 3 samples failed to upload:%0A- .*bad\.fq: init_upload/
+    )
+    expect(result.summary).toContain('2 of 3 samples confirmed.')
+    expect(
+      sandbox
+        .samples()
+        .filter(s => s.confirmed)
+        .map(s => s.filename)
+        .sort()
+    ).toEqual(['a.fq', 'c.fq'])
+    expectNoKey(result)
+  })
+
+  it('fails fast on a wrong key, with the key named as the cause and never printed', async () => {
+    ws.write('one/x.fq', fastq(3))
+    const result = await runAction({ files: 'one/x.fq', 'api-key': `${API_KEY}_revoked` })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toContain('HTTP 401')
+    expect(result.stdout).toContain('check the api-key input')
+    expect(sandbox.requests.map(r => r.route)).toEqual(['init_upload'])
+    expect(
+      result.stdout
+        .split('\n')
+        .filter(l => !l.startsWith('::add-mask::'))
+        .join('\n')
+    ).not.toContain(`${API_KEY}_revoked`)
   })
 })

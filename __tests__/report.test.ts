@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { parseOutputFile } from '../sandbox/runner.js'
 import { reportResults, setEmptyOutputs } from '../src/report.js'
 import type { Sample, SampleFile } from '../src/types.js'
 import type { UploadResults } from '../src/uploader.js'
@@ -27,14 +28,8 @@ afterEach(() => {
   process.exitCode = 0
 })
 
-/** Parses the GITHUB_OUTPUT file (`name<<delimiter` heredocs) into name → value. */
-function outputs(): Record<string, string> {
-  const text = readFileSync(outputFile, 'utf8')
-  const result: Record<string, string> = {}
-  const re = /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm
-  for (let m = re.exec(text); m; m = re.exec(text)) result[m[1]] = m[3]
-  return result
-}
+/** The outputs written to the GITHUB_OUTPUT file, name → value. */
+const outputs = (): Record<string, string> => parseOutputFile(readFileSync(outputFile, 'utf8'))
 
 // The workspace the sample paths lie in (report only computes paths; nothing is read).
 const WORKSPACE = path.resolve('/github/workspace')

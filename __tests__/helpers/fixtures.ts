@@ -42,18 +42,52 @@ export function tempWorkspace(prefix = 'ocu-plan-'): {
   }
 }
 
+/** Sends what `stream` is written to into `sink` until the returned function restores it. */
+function divert(stream: NodeJS.WriteStream, sink: (text: string) => void): () => void {
+  const original = stream.write
+  stream.write = ((chunk: string | Uint8Array) => {
+    sink(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())
+    return true
+  }) as typeof stream.write
+  return () => {
+    stream.write = original
+  }
+}
+
 /** Captures what is written to stdout (where @actions/core prints) while `fn` runs. */
 export async function captureStdout(fn: () => unknown): Promise<string> {
-  const original = process.stdout.write.bind(process.stdout)
   let out = ''
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
-    return true
-  }) as typeof process.stdout.write
+  const restore = divert(process.stdout, text => (out += text))
   try {
     await fn()
   } finally {
-    process.stdout.write = original
+    restore()
   }
   return out
+}
+
+/** Captures stdout and stderr while `fn` runs. */
+export async function captureOutput(
+  fn: () => unknown
+): Promise<{ stdout: string; stderr: string }> {
+  const seen = { stdout: '', stderr: '' }
+  const restoreOut = divert(process.stdout, text => (seen.stdout += text))
+  const restoreErr = divert(process.stderr, text => (seen.stderr += text))
+  try {
+    await fn()
+  } finally {
+    restoreErr()
+    restoreOut()
+  }
+  return seen
+}
+
+/**
+ * Sets the action's inputs the way a runner passes them (`INPUT_<NAME>`), after removing every
+ * INPUT_* variable already in the environment.
+ */
+export function setInputs(inputs: Record<string, string>): void {
+  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
+  for (const [name, value] of Object.entries(inputs))
+    process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 }
