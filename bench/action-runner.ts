@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { measure, type Measured } from './measure.js'
 
 export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
-export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
+/** The bundled action; BENCH_ACTION points the bench at another build (before/after runs). */
+export const ACTION_ENTRY = process.env.BENCH_ACTION || join(ROOT, 'dist', 'index.js')
 
 /** Input defaults as action.yml declares them (read with a line scan: the file is flat). */
 export function actionDefaults(): Record<string, string> {
@@ -85,7 +86,13 @@ let runCounter = 0
  */
 export async function runAction(
   inputs: Record<string, string>,
-  options: { workspace: string; workDir: string; expectSamples?: number; label: string }
+  options: {
+    workspace: string
+    workDir: string
+    expectSamples?: number
+    label: string
+    timeoutS?: number
+  }
 ): Promise<ActionRun> {
   const id = ++runCounter
   const outputFile = join(options.workDir, `github-output-${id}.txt`)
@@ -97,7 +104,8 @@ export async function runAction(
     env,
     cwd: options.workspace,
     logFile,
-    scratchDir: options.workDir
+    scratchDir: options.workDir,
+    timeoutS: options.timeoutS
   })
   const outputs = parseOutputs(readFileSync(outputFile, 'utf8'))
   const problem = checkRun(measured, outputs, options.expectSamples)

@@ -40,7 +40,7 @@ function formArgs(init: InitResponse, path: string): string[] {
 export async function curlUpload(
   init: InitResponse,
   path: string,
-  options: { workDir: string; logFile: string }
+  options: { workDir: string; logFile: string; timeoutS?: number }
 ): Promise<Measured> {
   const measured = await measure(
     'curl',

@@ -32,6 +32,8 @@ export interface MeasureOptions {
   readonly captureStdout?: boolean
   /** Directory for the measurement's scratch files. */
   readonly scratchDir: string
+  /** Kill the command (its whole process group) after this many seconds. Default 240. */
+  readonly timeoutS?: number
 }
 
 const GNU_TIME = '/usr/bin/time'
@@ -69,8 +71,21 @@ export async function measure(
   const child = spawn(file, argv, {
     env: options.env,
     cwd: options.cwd,
-    stdio: ['ignore', options.captureStdout ? 'pipe' : log, log]
+    stdio: ['ignore', options.captureStdout ? 'pipe' : log, log],
+    detached: true // its own process group, so a timeout kills the wrapper and the command
   })
+  let timedOut = false
+  const timer = setTimeout(
+    () => {
+      timedOut = true
+      try {
+        process.kill(-child.pid!, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    },
+    (options.timeoutS ?? 240) * 1000
+  )
   let stdout = ''
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text))
 
@@ -86,7 +101,14 @@ export async function measure(
     child.on('close', code => resolve(code ?? -1))
   })
   const wallS = Number(process.hrtime.bigint() - started) / 1e9
+  clearTimeout(timer)
   if (poller) clearInterval(poller)
+  if (timedOut) {
+    closeSync(log)
+    throw new Error(
+      `${command} was killed after ${options.timeoutS ?? 240} s (see ${options.logFile})`
+    )
+  }
   closeSync(log)
 
   const text = existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : ''

@@ -3,13 +3,18 @@
  * See bench/README.md for what each section measures and how to read the ratios.
  *
  * Knobs (environment): BENCH_BIG_MIB (2048), BENCH_FILES (200), BENCH_REPEATS (3),
- * BENCH_COLD_RUNS (10), BENCH_KEEP_WORK=1 keeps bench/work/. `--quick` shrinks everything for a
+ * BENCH_COLD_RUNS (10), BENCH_RGW_MIB (64), BENCH_RGW_REPEATS (2), BENCH_KEEP_WORK=1 keeps bench/work/,
+ * BENCH_ACTION=path/to/index.js measures another build. `--quick` shrinks everything for a
  * smoke run (its results are not written to bench/results.json).
+ *
+ * The radosgw section runs when RADOSGW_ENDPOINT (+ _BUCKET, _ACCESS_KEY, _SECRET_KEY) is set,
+ * or when `bash scripts/radosgw.sh status` finds the default instance running.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { objectPath, signV2 } from '../sandbox/s3-client.js'
 import { ACTION_ENTRY, ROOT, runAction, type ActionRun } from './action-runner.js'
 import { curlSequentialLoop, curlUpload, curlVersion, initUpload } from './curl-baseline.js'
 import { warmPageCache, writeFastq, writeSmallFiles, writeSparseFastq } from './fixtures.js'
@@ -24,7 +29,13 @@ import {
   type Row,
   type Target
 } from './report.js'
-import { sinkCpuSeconds, startSink, type SinkProcess, type SinkStats } from './sink-process.js'
+import {
+  sinkCpuSeconds,
+  startSink,
+  type S3Storage,
+  type SinkProcess,
+  type SinkStats
+} from './sink-process.js'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -38,6 +49,8 @@ const config = {
   smallFileBytes: 20_000,
   repeats: num('BENCH_REPEATS', 3, 1),
   coldRuns: num('BENCH_COLD_RUNS', 10, 3),
+  rgwBytes: num('BENCH_RGW_MIB', 64, 32) * MiB,
+  rgwRepeats: num('BENCH_RGW_REPEATS', 2, 1),
   concurrencies: [1, 4, 8],
   apiKey: 'bench-api-key'
 }
@@ -236,6 +249,100 @@ async function coldStart(sink: SinkProcess) {
   }
 }
 
+/** radosgw's coordinates from RADOSGW_* or from a running default instance; else undefined. */
+function findRadosgw(): S3Storage | undefined {
+  let env: NodeJS.ProcessEnv = process.env
+  if (!env.RADOSGW_ENDPOINT) {
+    try {
+      const script = join(ROOT, 'scripts', 'radosgw.sh')
+      execFileSync('bash', [script, 'status'], { stdio: 'ignore' })
+      const text = execFileSync('bash', [script, 'env'], { encoding: 'utf8' })
+      env = Object.fromEntries(
+        [...text.matchAll(/^(?:export\s+)?(RADOSGW_\w+)=(.*)$/gm)].map(m => [m[1], m[2].trim()])
+      )
+    } catch {
+      return undefined
+    }
+  }
+  const { RADOSGW_ENDPOINT, RADOSGW_BUCKET, RADOSGW_ACCESS_KEY, RADOSGW_SECRET_KEY } = env
+  if (!RADOSGW_ENDPOINT || !RADOSGW_BUCKET || !RADOSGW_ACCESS_KEY || !RADOSGW_SECRET_KEY)
+    return undefined
+  return {
+    endpoint: RADOSGW_ENDPOINT,
+    bucket: RADOSGW_BUCKET,
+    accessKey: RADOSGW_ACCESS_KEY,
+    secretKey: RADOSGW_SECRET_KEY
+  }
+}
+
+/** Optional: the same 3-step flow, storage being real S3 (radosgw), which is the bottleneck. */
+async function radosgw(s3: S3Storage) {
+  const server = await startSink(config.apiKey, s3)
+  try {
+    const dir = join(workDir, 'rgw')
+    mkdirSync(dir, { recursive: true })
+    const path = join(dir, `bench_rgw_${config.rgwBytes / MiB}MiB.fastq`)
+    writeSparseFastq(path, config.rgwBytes)
+    warmPageCache(path)
+    const action: Measured[] = []
+    const curl: Measured[] = []
+    const timeoutS = 60 // a full radosgw store stalls uploads instead of refusing them
+    for (let pass = 1; pass <= config.rgwRepeats; pass++) {
+      const run = await runAction(
+        { 'api-key': config.apiKey, files: '*.fastq', 'api-url': server.api },
+        {
+          workspace: dir,
+          workDir,
+          expectSamples: 1,
+          label: `radosgw action run ${pass}`,
+          timeoutS
+        }
+      )
+      action.push(run)
+      const [sampleId] = JSON.parse(run.outputs['sample-ids']) as string[]
+      await deleteObject(s3, `bench/file_${sampleId}/${basename(path)}`)
+      const init = await initUpload(server.api, config.apiKey, path)
+      curl.push(await curlUpload(init, path, { workDir, logFile, timeoutS }))
+      await deleteObject(s3, `bench/file_${init.sample_id}/${basename(path)}`)
+      log(
+        `  round ${pass}: action ${fmt(config.rgwBytes / action.at(-1)!.wallS / 1e6, 0)} MB/s, ` +
+          `curl ${fmt(config.rgwBytes / curl.at(-1)!.wallS / 1e6, 0)} MB/s`
+      )
+    }
+    const errors = (await server.stats()).errors
+    if (errors.length > 0) throw new Error(`API stand-in refused: ${errors.join('; ')}`)
+    rmSync(path, { force: true })
+    const summary = (runs: Measured[]) => ({
+      mbps: median(runs.map(r => config.rgwBytes / r.wallS / 1e6)),
+      cpuPerGiB: median(runs.map(r => r.cpuS / (config.rgwBytes / GiB))),
+      wallS: runs.map(r => r.wallS)
+    })
+    return {
+      endpoint: s3.endpoint,
+      bytes: config.rgwBytes,
+      action: summary(action),
+      curl: summary(curl)
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+/**
+ * Deletes the object again. radosgw.sh's store holds 1 GiB in all and radosgw frees deleted
+ * data only in its garbage collection, hours later, so this slows the filling, no more.
+ */
+async function deleteObject(s3: S3Storage, key: string): Promise<void> {
+  const resource = objectPath(s3.bucket, key)
+  const date = new Date().toUTCString()
+  const response = await fetch(`${s3.endpoint.replace(/\/$/, '')}${resource}`, {
+    method: 'DELETE',
+    headers: { date, authorization: signV2('DELETE', resource, date, s3) }
+  })
+  if (response.status !== 204 && response.status !== 200)
+    throw new Error(`radosgw DELETE ${key} answered ${response.status}`)
+}
+
 function git(args: string[]): string {
   try {
     return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
@@ -271,12 +378,15 @@ async function main(): Promise<void> {
     const small = await section('memory (1 MiB file)', () => smallFilePeak(sink))
     const many = await section('many files', () => manyFiles(sink))
     const cold = await section('cold start', () => coldStart(sink))
-    sections = { tp, small, many, cold }
+    const s3 = findRadosgw()
+    const rgw = s3 ? await section('radosgw (real S3)', () => radosgw(s3)) : undefined
+    if (!s3) log('radosgw: not running, section skipped (bash scripts/radosgw.sh start)')
+    sections = { tp, small, many, cold, rgw }
   } finally {
     await sink.stop()
     if (process.env.BENCH_KEEP_WORK !== '1') rmSync(workDir, { recursive: true, force: true })
   }
-  const { tp, small, many, cold } = sections
+  const { tp, small, many, cold, rgw } = sections
 
   const throughputRatio = tp ? tp.action.mbps / tp.curl.mbps : NaN
   const cpuRatio = tp ? tp.action.cpuPerGiB / tp.curl.cpuPerGiB : NaN
@@ -387,14 +497,25 @@ async function main(): Promise<void> {
       verdict: ok(5)
     })
   }
-  rows.push({
-    metric: 'radosgw throughput (real S3, optional)',
-    action: 'not run',
-    baseline: '',
-    ratio: '',
-    target: '',
-    verdict: ''
-  })
+  rows.push(
+    rgw
+      ? {
+          metric: `radosgw (real S3) ${config.rgwBytes / MiB} MiB, MB/s (median of ${config.rgwRepeats})`,
+          action: fmt(rgw.action.mbps, 0),
+          baseline: `${fmt(rgw.curl.mbps, 0)} curl`,
+          ratio: fmt(rgw.action.mbps / rgw.curl.mbps),
+          target: 'info',
+          verdict: ''
+        }
+      : {
+          metric: 'radosgw (real S3), optional',
+          action: 'not run',
+          baseline: '',
+          ratio: '',
+          target: '',
+          verdict: ''
+        }
+  )
 
   const info = await machine()
   const totalS = (Date.now() - started) / 1000
@@ -428,7 +549,7 @@ async function main(): Promise<void> {
     },
     manyFiles: many && roundDeep(many),
     coldStart: cold && roundDeep(cold),
-    radosgw: null,
+    radosgw: rgw ? roundDeep(rgw) : null,
     errors
   }
   if (!quick) {

@@ -24,13 +24,26 @@ export interface SinkProcess {
   stop(): Promise<void>
 }
 
-export async function startSink(apiKey: string): Promise<SinkProcess> {
+/** Real S3 (radosgw) for init_upload to point at instead of the sink. */
+export interface S3Storage {
+  readonly endpoint: string
+  readonly bucket: string
+  readonly accessKey: string
+  readonly secretKey: string
+}
+
+export async function startSink(apiKey: string, s3?: S3Storage): Promise<SinkProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench', 'sink-server.ts')],
     {
       cwd: ROOT,
-      env: { ...process.env, BENCH_API_KEY: apiKey, NODE_OPTIONS: '' },
+      env: {
+        ...process.env,
+        BENCH_API_KEY: apiKey,
+        BENCH_S3: s3 ? JSON.stringify(s3) : '',
+        NODE_OPTIONS: ''
+      },
       stdio: ['ignore', 'pipe', 'inherit']
     }
   )

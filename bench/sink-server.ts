@@ -11,18 +11,26 @@
  *   received equal Content-Length and that the file part holds the size announced to
  *   init_upload, and answers 201 as S3 does for `success_action_status=201`.
  *
+ * With BENCH_S3 set (JSON: endpoint, bucket, accessKey, secretKey) init_upload instead hands out
+ * SigV2 POST fields for that real S3 bucket (radosgw) and an upload_url on it; the sink is then
+ * unused and confirm_upload trusts the client (the S3 answer was checked by the uploader).
+ *
  * Control (API listener, no auth): GET /__bench/stats, POST /__bench/reset.
  * On start it prints one JSON line: {"api": "http://127.0.0.1:A", "sink": "http://127.0.0.1:B"}.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { buildPostFields, type Credentials } from '../sandbox/policy.js'
 
 const API_KEY = process.env.BENCH_API_KEY ?? 'bench-api-key'
 const EXPECTED_AUTH = `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`
 /** Largest multipart head (fields + file part headers) the sink will buffer. */
 const HEAD_LIMIT = 1024 * 1024
 const TAIL_KEEP = 512
+const s3 = process.env.BENCH_S3
+  ? (JSON.parse(process.env.BENCH_S3) as Credentials & { endpoint: string; bucket: string })
+  : undefined
 
 interface Issued {
   readonly sampleId: string
@@ -95,6 +103,15 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 /** A policy document shaped like the one S3 POST uploads carry (so field sizes are realistic). */
 function makeFields(sampleId: string): Record<string, string | number> {
+  if (s3) {
+    const fields = buildPostFields({
+      bucket: s3.bucket,
+      keyPrefix: `bench/file_${sampleId}/`,
+      credentials: s3,
+      ttlSeconds: 3600
+    })
+    return { ...fields }
+  }
   const key = `user_bench0000000000/file_${sampleId}/\${filename}`
   const expiration = new Date(Date.now() + 24 * 3600 * 1000).toISOString()
   const policy = Buffer.from(
@@ -175,7 +192,7 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
     sendJson(res, 200, {
       additional_fields: issued.fields,
       sample_id: sampleId,
-      upload_url: sinkOrigin
+      upload_url: s3 ? `${s3.endpoint}/${s3.bucket}` : sinkOrigin
     })
     return
   }
@@ -187,7 +204,7 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
       sendJson(res, 404, { message: 'Sample not found' })
       return
     }
-    if (issued.uploadedBytes === undefined) {
+    if (issued.uploadedBytes === undefined && !s3) {
       fail(`confirm_upload: ${issued.sampleId} confirmed before its file reached storage`)
       sendJson(res, 400, { message: 'No file was uploaded for this sample' })
       return

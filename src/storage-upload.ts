@@ -1,17 +1,12 @@
 import { HttpClient } from '@actions/http-client'
-import FormData from 'form-data'
-import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import type { ClientRequest } from 'node:http'
-import { pipeline, Transform } from 'node:stream'
 import { USER_AGENT } from './onecodex-client.js'
+import { MultipartFileBody } from './multipart-body.js'
 import { readBodyText } from './response-body.js'
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-helper.js'
 import { httpError, networkError, UploadError } from './upload-error.js'
 import { insecureUrlReason } from './url-policy.js'
-
-/** Read size of the file stream: 1 MiB chunks keep memory flat and syscalls few. */
-export const READ_CHUNK_BYTES = 1024 * 1024
 
 /** Where one file goes: init_upload's upload_url and additional_fields (order kept). */
 export interface StorageTarget {
@@ -69,60 +64,21 @@ export class StorageClient {
     if (reason) throw new UploadError(`${what} refused: ${reason}`, { retryable: false })
     const expected = expectedStatuses(target.fields)
 
-    const hash = createHash('sha256')
-    let sent = 0
+    const form = new MultipartFileBody(target.fields, file, onProgress)
     let request: ClientRequest | undefined
     let failure: Error | undefined
-    const source = fs.createReadStream(file.path, {
-      highWaterMark: READ_CHUNK_BYTES,
-      // Never send more than the declared size, even if the file grows meanwhile.
-      ...(file.size > 0 ? { start: 0, end: file.size - 1 } : {})
-    })
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk)
-        sent += chunk.length
-        onProgress?.(sent)
-        callback(null, chunk)
-      },
-      flush(callback) {
-        callback(
-          sent === file.size
-            ? null
-            : new UploadError(
-                `${what} stopped: ${file.path} has ${sent} bytes now, ${file.size} were planned (was the file changed while uploading?).`,
-                { retryable: false }
-              )
-        )
-      }
-    })
     const abort = (error: Error): void => {
       failure ??= error
       request?.destroy(error)
     }
-    pipeline(source, counter, error => {
-      if (error) abort(error)
-    })
-
-    const form = new FormData()
-    for (const [name, value] of Object.entries(target.fields)) form.append(name, value)
-    form.append('file', counter, {
-      filename: file.filename,
-      contentType: 'application/octet-stream',
-      knownLength: file.size
-    })
     form.on('error', abort)
     // http-client pipes the body into its ClientRequest; keep hold of it to abort it.
     const pipe = form.pipe.bind(form)
-    form.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }) => {
+    form.pipe = (<T extends NodeJS.WritableStream>(destination: T) => {
       request = destination as unknown as ClientRequest
-      return pipe(destination, options)
+      return pipe(destination)
     }) as typeof form.pipe
-
-    const headers = {
-      ...form.getHeaders(),
-      'content-length': String(form.getLengthSync())
-    }
+    const headers = form.getHeaders()
     let status: number
     let body: string
     let responseHeaders: Record<string, string | string[] | undefined>
@@ -130,7 +86,7 @@ export class StorageClient {
       const response = await this.clientFor(target.url).sendStream(
         'POST',
         target.url,
-        form as unknown as NodeJS.ReadableStream,
+        form,
         headers
       )
       status = response.message.statusCode ?? 0
@@ -139,8 +95,7 @@ export class StorageClient {
     } catch (error) {
       const cause = failure ?? error
       request?.destroy()
-      source.destroy()
-      counter.destroy()
+      form.destroy()
       if (cause instanceof UploadError) throw cause
       if ((cause as NodeJS.ErrnoException).syscall === 'open' || cause === failure)
         throw new UploadError(`${what} failed: ${(cause as Error).message}`, {
@@ -153,8 +108,7 @@ export class StorageClient {
     if (!expected.includes(status)) {
       // An early answer (e.g. 403) may come while the body is still being sent: stop sending.
       request?.destroy()
-      source.destroy()
-      counter.destroy()
+      form.destroy()
       if (status >= 300 && status < 400)
         throw new UploadError(
           `${what} was redirected (HTTP ${status}); redirects are not followed for uploads.`,
@@ -174,6 +128,7 @@ export class StorageClient {
       })
     }
     if (failure) throw failure
+    const sent = form.sent
     if (sent !== file.size)
       throw new UploadError(
         `${what}: storage answered HTTP ${status} after ${sent} of ${file.size} bytes.`,
@@ -185,7 +140,7 @@ export class StorageClient {
         `${what}: ${file.path} changed size while uploading (${file.size} → ${now.size} bytes).`,
         { retryable: false }
       )
-    return { sha256: hash.digest('hex'), bytes: sent, status }
+    return { sha256: form.sha256(), bytes: sent, status }
   }
 
   dispose(): void {
