@@ -36661,7 +36661,6 @@ class ProgressReporter {
 }
 
 ;// CONCATENATED MODULE: ./src/redact.ts
-
 /**
  * Masking of credential-like values: init_upload's `additional_fields` carry a signed policy,
  * its signature and access-key IDs; none of them may ever reach a log line.
@@ -36682,14 +36681,14 @@ function redactFields(fields) {
     return copy;
 }
 /**
- * Registers every credential-like value with the runner's log masking (`::add-mask::`), so that
- * even a value echoed back in a server message is hidden.
+ * The credential-like values among `fields`, to scrub from any text we did not write (a server's
+ * error message may echo a policy back). They are never registered with `::add-mask::`: that
+ * command would itself print them to the raw log.
  */
-function maskSensitiveFields(fields) {
-    for (const [name, value] of Object.entries(fields)) {
-        if (isSensitiveField(name) && value.length >= 4)
-            core_setSecret(value);
-    }
+function sensitiveValues(fields) {
+    return Object.entries(fields)
+        .filter(([name]) => isSensitiveField(name))
+        .map(([, value]) => value);
 }
 /** A URL fit for logs: query values (pre-signed URL signatures) and user info removed. */
 function redactUrl(raw) {
@@ -37073,12 +37072,12 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
     const name = sampleLabel(sample);
     const total = sample.file.size + (sample.mate?.size ?? 0);
     log(`${name}: starting upload of ${formatBytes(total)}.`);
+    // Texts we did not write (server messages) are scrubbed of these before they are shown.
+    const secrets = [settings.apiKey];
     try {
         const body = buildInitBody(sample, settings);
         const init = await policy.execute(`${name}: init_upload`, () => api.initUpload(body, name));
-        maskSensitiveFields(init.fields);
-        if (init.pairedEndFields)
-            maskSensitiveFields(init.pairedEndFields);
+        secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}));
         // Refuse an insecure destination before sending a single byte of either mate.
         const targets = [
             [sample.file, { url: init.uploadUrl, fields: init.fields }]
@@ -37126,10 +37125,8 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
         return { ok: true, sample: uploaded, durationMs };
     }
     catch (error) {
-        // Our messages never hold the key; a server echoing it back must not leak it either.
-        const message = redactText(error instanceof Error ? error.message : String(error), [
-            settings.apiKey
-        ]);
+        // Our messages never hold the key or a policy; a server echoing one back must not leak it.
+        const message = redactText(error instanceof Error ? error.message : String(error), secrets);
         log(`${name}: failed: ${message}`);
         return {
             ok: false,

@@ -1,5 +1,3 @@
-import * as core from '@actions/core'
-
 /**
  * Masking of credential-like values: init_upload's `additional_fields` carry a signed policy,
  * its signature and access-key IDs; none of them may ever reach a log line.
@@ -26,13 +24,14 @@ export function redactFields(fields: Readonly<Record<string, string>>): Record<s
 }
 
 /**
- * Registers every credential-like value with the runner's log masking (`::add-mask::`), so that
- * even a value echoed back in a server message is hidden.
+ * The credential-like values among `fields`, to scrub from any text we did not write (a server's
+ * error message may echo a policy back). They are never registered with `::add-mask::`: that
+ * command would itself print them to the raw log.
  */
-export function maskSensitiveFields(fields: Readonly<Record<string, string>>): void {
-  for (const [name, value] of Object.entries(fields)) {
-    if (isSensitiveField(name) && value.length >= 4) core.setSecret(value)
-  }
+export function sensitiveValues(fields: Readonly<Record<string, string>>): string[] {
+  return Object.entries(fields)
+    .filter(([name]) => isSensitiveField(name))
+    .map(([, value]) => value)
 }
 
 /** A URL fit for logs: query values (pre-signed URL signatures) and user info removed. */

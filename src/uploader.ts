@@ -3,7 +3,7 @@ import { buildInitBody } from './init-body.js'
 import { OneCodexClient } from './onecodex-client.js'
 import { formatBytes, formatDuration, formatRate } from './format.js'
 import { ProgressReporter } from './progress.js'
-import { maskSensitiveFields, redactFields, redactText, redactUrl } from './redact.js'
+import { redactFields, redactText, redactUrl, sensitiveValues } from './redact.js'
 import { baseDelayFromEnv, RetryPolicy } from './retry-helper.js'
 import { StorageClient, type StorageTarget } from './storage-upload.js'
 import type { FailedSample, Sample, SampleFile, Settings, UploadedSample } from './types.js'
@@ -90,11 +90,12 @@ async function uploadOne(
   const name = sampleLabel(sample)
   const total = sample.file.size + (sample.mate?.size ?? 0)
   log(`${name}: starting upload of ${formatBytes(total)}.`)
+  // Texts we did not write (server messages) are scrubbed of these before they are shown.
+  const secrets = [settings.apiKey]
   try {
     const body = buildInitBody(sample, settings)
     const init = await policy.execute(`${name}: init_upload`, () => api.initUpload(body, name))
-    maskSensitiveFields(init.fields)
-    if (init.pairedEndFields) maskSensitiveFields(init.pairedEndFields)
+    secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}))
 
     // Refuse an insecure destination before sending a single byte of either mate.
     const targets: [SampleFile, StorageTarget][] = [
@@ -151,10 +152,8 @@ async function uploadOne(
     }
     return { ok: true, sample: uploaded, durationMs }
   } catch (error) {
-    // Our messages never hold the key; a server echoing it back must not leak it either.
-    const message = redactText(error instanceof Error ? error.message : String(error), [
-      settings.apiKey
-    ])
+    // Our messages never hold the key or a policy; a server echoing one back must not leak it.
+    const message = redactText(error instanceof Error ? error.message : String(error), secrets)
     log(`${name}: failed: ${message}`)
     return {
       ok: false,
