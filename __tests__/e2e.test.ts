@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { radosgwFromEnv } from '../sandbox/cli.js'
+import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import {
   startSandbox,
   type LoggedRequest,

@@ -8,8 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { apiPost, postForm, type Reply } from '../sandbox/client.js'
-import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/emulator.js'
+import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import { MAX_UPLOAD_BYTES } from '../src/spec.js'
 
 interface InitAnswer {
@@ -471,14 +472,7 @@ describe('faults', () => {
   })
 })
 
-const radosgw: SandboxOptions['storage'] | undefined = process.env.RADOSGW_ENDPOINT
-  ? {
-      endpoint: process.env.RADOSGW_ENDPOINT,
-      bucket: process.env.RADOSGW_BUCKET ?? '',
-      accessKey: process.env.RADOSGW_ACCESS_KEY ?? '',
-      secretKey: process.env.RADOSGW_SECRET_KEY ?? ''
-    }
-  : undefined
+const radosgw = radosgwFromEnv()
 
 ;(radosgw ? describe : describe.skip)('with radosgw storage', () => {
   it('uploads through radosgw, confirms, and reads the stored bytes back', async () => {

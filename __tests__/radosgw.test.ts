@@ -3,19 +3,22 @@
 // SigV2 policy, ${filename} in the key, success_action_status=201, SSE AES256 field, and the
 // refusals (bad signature, too large, expired policy, no Content-Length).
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { getObject, postForm, sandboxFromEnv, signPostFields } from './helpers/s3-post.js'
+import { basename, join } from 'node:path'
+import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
+import { postForm, type Reply } from '../sandbox/client.js'
+import { buildPostFields } from '../sandbox/policy.js'
+import { hashObject } from '../sandbox/s3-client.js'
 
-const s3 = sandboxFromEnv()
+const s3 = radosgwFromEnv()
 if (!s3 && process.env.CI === 'true') {
   throw new Error('RADOSGW_ENDPOINT is not set under CI=true: the real S3 tests must not skip')
 }
 const describeS3 = s3 ? describe : describe.skip
 
-const HOUR = 3600 * 1000
+const HOUR = 3600 // seconds
 
 describeS3('radosgw browser-form POST upload', () => {
   const sandbox = s3!
@@ -40,68 +43,77 @@ describeS3('radosgw browser-form POST upload', () => {
     return { path, bytes }
   }
 
-  function fields(sub: string, overrides: Partial<{ maxBytes: number; expiration: Date }> = {}) {
-    return signPostFields(sandbox, {
-      key: `${prefix}${sub}/\${filename}`,
+  // init_upload's additional_fields: key `${prefix}${sub}/${filename}`, policy for that prefix
+  const fields = (
+    sub: string,
+    overrides: { maxBytes?: number; ttlSeconds?: number } = {}
+  ): Record<string, string | number> => ({
+    ...buildPostFields({
+      bucket: sandbox.bucket,
       keyPrefix: `${prefix}${sub}/`,
-      maxBytes: overrides.maxBytes ?? 1024 * 1024,
-      expiration: overrides.expiration ?? new Date(Date.now() + HOUR)
+      credentials: sandbox,
+      ttlSeconds: overrides.ttlSeconds ?? HOUR,
+      maxBytes: overrides.maxBytes ?? 1024 * 1024
     })
-  }
+  })
 
-  const bucketUrl = () => `${sandbox.endpoint}/${sandbox.bucket}`
+  const post = (
+    fields: Record<string, string | number>,
+    path: string,
+    options: { chunked?: boolean } = {}
+  ): Promise<Reply> =>
+    postForm(`${sandbox.endpoint}/${sandbox.bucket}`, {
+      fields,
+      file: { path, filename: basename(path) },
+      ...options
+    })
+
+  const stored = (key: string) => hashObject(sandbox, key)
+  const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
   it('stores the exact bytes under the key with ${filename} replaced, answering 201', async () => {
     const file = fastq('sample_R1.fastq', 40)
-    const res = await postForm(bucketUrl(), fields('ok'), file.path)
+    const res = await post(fields('ok'), file.path)
 
     expect(res.status).toBe(201)
     const key = `${prefix}ok/sample_R1.fastq`
-    expect(res.body.toString()).toContain(`<Key>${key}</Key>`)
-    const got = await getObject(sandbox, key)
-    expect(got.status).toBe(200)
-    expect(got.body.equals(file.bytes)).toBe(true)
+    expect(res.text).toContain(`<Key>${key}</Key>`)
+    expect(await stored(key)).toEqual({ size: file.bytes.length, sha256: sha256(file.bytes) })
   })
 
   it('refuses a wrong signature with 403 and stores nothing', async () => {
     const file = fastq('badsig.fastq', 2)
-    const signed = fields('badsig')
-    const res = await postForm(
-      bucketUrl(),
-      { ...signed, signature: Buffer.alloc(20, 7).toString('base64') },
+    const res = await post(
+      { ...fields('badsig'), signature: Buffer.alloc(20, 7).toString('base64') },
       file.path
     )
 
     expect(res.status).toBe(403)
-    expect((await getObject(sandbox, `${prefix}badsig/badsig.fastq`)).status).toBe(404)
+    expect(await stored(`${prefix}badsig/badsig.fastq`)).toBeUndefined()
   })
 
   it('refuses a body over content-length-range with 400 EntityTooLarge', async () => {
     const file = fastq('big.fastq', 20) // ~2.5 KiB against a 1 KiB limit
-    const res = await postForm(bucketUrl(), fields('big', { maxBytes: 1024 }), file.path)
+    const res = await post(fields('big', { maxBytes: 1024 }), file.path)
 
     expect(res.status).toBe(400)
-    expect(res.body.toString()).toContain('<Code>EntityTooLarge</Code>')
-    expect((await getObject(sandbox, `${prefix}big/big.fastq`)).status).toBe(404)
+    expect(res.text).toContain('<Code>EntityTooLarge</Code>')
+    expect(await stored(`${prefix}big/big.fastq`)).toBeUndefined()
   })
 
   it('refuses an expired policy with 403', async () => {
     const file = fastq('late.fastq', 2)
-    const res = await postForm(
-      bucketUrl(),
-      fields('late', { expiration: new Date(Date.now() - HOUR) }),
-      file.path
-    )
+    const res = await post(fields('late', { ttlSeconds: -HOUR }), file.path)
 
     expect(res.status).toBe(403)
-    expect((await getObject(sandbox, `${prefix}late/late.fastq`)).status).toBe(404)
+    expect(await stored(`${prefix}late/late.fastq`)).toBeUndefined()
   })
 
   it('refuses a chunked body (no Content-Length) with 411 and stores nothing', async () => {
     const file = fastq('chunked.fastq', 2)
-    const res = await postForm(bucketUrl(), fields('chunked'), file.path, { chunked: true })
+    const res = await post(fields('chunked'), file.path, { chunked: true })
 
     expect(res.status).toBe(411)
-    expect((await getObject(sandbox, `${prefix}chunked/chunked.fastq`)).status).toBe(404)
+    expect(await stored(`${prefix}chunked/chunked.fastq`)).toBeUndefined()
   })
 })

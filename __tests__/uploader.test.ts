@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import * as path from 'node:path'
+import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import type { Sample, SampleFile, Settings } from '../src/types.js'
 import { uploadSamples, type UploadResults } from '../src/uploader.js'
 import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
-import { sandboxFromEnv } from './helpers/s3-post.js'
 
 let sandbox: Sandbox
 let ws: ReturnType<typeof tempWorkspace>
@@ -336,7 +336,7 @@ describe('uploadSamples', () => {
   })
 })
 
-const s3 = sandboxFromEnv()
+const s3 = radosgwFromEnv()
 
 ;(s3 ? describe : describe.skip)('uploadSamples with radosgw storage (real S3 POST rules)', () => {
   it('uploads a pair after a storage 503; radosgw holds both mates byte for byte', async () => {

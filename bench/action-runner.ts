@@ -1,78 +1,23 @@
 /**
- * Runs the bundled action (`node dist/index.js`) the way a GitHub runner does: every input as
- * `INPUT_<NAME>` (upper-cased, hyphens kept), defaults from action.yml for the ones not given,
- * GITHUB_OUTPUT pointing at a fresh file, GITHUB_WORKSPACE at the directory the patterns are
- * relative to.
+ * Runs the bundled action (`node dist/index.js`), measured, in the step environment
+ * sandbox/runner.ts builds: every input as `INPUT_<NAME>` with action.yml's defaults for the
+ * ones not given, GITHUB_OUTPUT pointing at a fresh file, GITHUB_WORKSPACE at the directory the
+ * patterns are relative to.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import {
+  ACTION_ENTRY as BUNDLED_ACTION,
+  PROJECT_ROOT,
+  inputDefaults,
+  parseOutputFile,
+  runnerEnv
+} from '../sandbox/runner.js'
 import { measure, type Measured } from './measure.js'
 
-export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
+export const ROOT = PROJECT_ROOT
 /** The bundled action; BENCH_ACTION points the bench at another build (before/after runs). */
-export const ACTION_ENTRY = process.env.BENCH_ACTION || join(ROOT, 'dist', 'index.js')
-
-/** Input defaults as action.yml declares them (read with a line scan: the file is flat). */
-export function actionDefaults(): Record<string, string> {
-  const yaml = readFileSync(join(ROOT, 'action.yml'), 'utf8')
-  const inputs = yaml.split(/^inputs:\s*$/m)[1]?.split(/^\S/m)[0] ?? ''
-  const defaults: Record<string, string> = {}
-  let current: string | undefined
-  for (const line of inputs.split('\n')) {
-    const name = /^ {2}([\w-]+):\s*$/.exec(line)?.[1]
-    if (name) current = name
-    const value = /^ {4}default:\s*(.*)$/.exec(line)?.[1]
-    if (current && value !== undefined) defaults[current] = unquote(value.trim())
-  }
-  return defaults
-}
-
-function unquote(value: string): string {
-  if (value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replace(/''/g, "'")
-  if (value.startsWith('"') && value.endsWith('"')) return JSON.parse(value) as string
-  return value
-}
-
-/** The environment a runner gives the action's node process. */
-export function runnerEnv(
-  inputs: Record<string, string>,
-  workspace: string,
-  outputFile: string,
-  tempDir: string
-): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('INPUT_') || key.startsWith('GITHUB_') || key.startsWith('RUNNER_')) continue
-    if (key === 'NODE_OPTIONS' || key.startsWith('TSX')) continue
-    env[key] = value
-  }
-  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
-  env.GITHUB_ACTIONS = 'true'
-  env.GITHUB_WORKSPACE = workspace
-  env.GITHUB_OUTPUT = outputFile
-  env.RUNNER_TEMP = tempDir
-  return env
-}
-
-/** Parses a GITHUB_OUTPUT file (`name<<DELIM` ... `DELIM` blocks, or `name=value` lines). */
-export function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
-    if (heredoc) {
-      const end = lines.indexOf(heredoc[2], i + 1)
-      outputs[heredoc[1]] = lines.slice(i + 1, end).join('\n')
-      i = end
-      continue
-    }
-    const eq = lines[i].indexOf('=')
-    if (eq > 0) outputs[lines[i].slice(0, eq)] = lines[i].slice(eq + 1)
-  }
-  return outputs
-}
+export const ACTION_ENTRY = process.env.BENCH_ACTION || BUNDLED_ACTION
 
 export interface ActionRun extends Measured {
   readonly outputs: Record<string, string>
@@ -99,7 +44,11 @@ export async function runAction(
   const logFile = join(options.workDir, `action-${id}.log`)
   writeFileSync(outputFile, '')
   writeFileSync(logFile, '')
-  const env = runnerEnv(inputs, options.workspace, outputFile, options.workDir)
+  const defaults = inputDefaults(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+  const env = runnerEnv(
+    { ...defaults, ...inputs },
+    { workspace: options.workspace, outputFile, tempDir: options.workDir }
+  )
   const measured = await measure(process.execPath, [ACTION_ENTRY], {
     env,
     cwd: options.workspace,
@@ -107,7 +56,7 @@ export async function runAction(
     scratchDir: options.workDir,
     timeoutS: options.timeoutS
   })
-  const outputs = parseOutputs(readFileSync(outputFile, 'utf8'))
+  const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
   const problem = checkRun(measured, outputs, options.expectSamples)
   if (problem) {
     const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')

@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { basename, join } from 'node:path'
+import { parseRadosgwExports, radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { objectPath, signV2 } from '../sandbox/s3-client.js'
 import { ACTION_ENTRY, ROOT, runAction, type ActionRun } from './action-runner.js'
 import { curlSequentialLoop, curlUpload, curlVersion, initUpload } from './curl-baseline.js'
@@ -257,21 +258,15 @@ function findRadosgw(): S3Storage | undefined {
       const script = join(ROOT, 'scripts', 'radosgw.sh')
       execFileSync('bash', [script, 'status'], { stdio: 'ignore' })
       const text = execFileSync('bash', [script, 'env'], { encoding: 'utf8' })
-      env = Object.fromEntries(
-        [...text.matchAll(/^(?:export\s+)?(RADOSGW_\w+)=(.*)$/gm)].map(m => [m[1], m[2].trim()])
-      )
+      env = parseRadosgwExports(text)
     } catch {
       return undefined
     }
   }
-  const { RADOSGW_ENDPOINT, RADOSGW_BUCKET, RADOSGW_ACCESS_KEY, RADOSGW_SECRET_KEY } = env
-  if (!RADOSGW_ENDPOINT || !RADOSGW_BUCKET || !RADOSGW_ACCESS_KEY || !RADOSGW_SECRET_KEY)
+  try {
+    return radosgwFromEnv(env)
+  } catch {
     return undefined
-  return {
-    endpoint: RADOSGW_ENDPOINT,
-    bucket: RADOSGW_BUCKET,
-    accessKey: RADOSGW_ACCESS_KEY,
-    secretKey: RADOSGW_SECRET_KEY
   }
 }
 

@@ -5,25 +5,8 @@
  * (route, method, path, status; never headers or bodies, which hold keys and policies).
  */
 import { parseArgs } from 'node:util'
-import { startSandbox, type LoggedRequest, type SandboxOptions } from './emulator.js'
-
-export function radosgwFromEnv(
-  env: NodeJS.ProcessEnv = process.env
-): Exclude<SandboxOptions['storage'], 'builtin' | undefined> | undefined {
-  if (!env.RADOSGW_ENDPOINT) return undefined
-  const missing = ['RADOSGW_BUCKET', 'RADOSGW_ACCESS_KEY', 'RADOSGW_SECRET_KEY'].filter(
-    name => !env[name]
-  )
-  if (missing.length > 0) {
-    throw new Error(`RADOSGW_ENDPOINT is set but ${missing.join(', ')} is not.`)
-  }
-  return {
-    endpoint: env.RADOSGW_ENDPOINT,
-    bucket: env.RADOSGW_BUCKET ?? '',
-    accessKey: env.RADOSGW_ACCESS_KEY ?? '',
-    secretKey: env.RADOSGW_SECRET_KEY ?? ''
-  }
-}
+import { startSandbox, type LoggedRequest } from './emulator.js'
+import { radosgwFromEnv } from './radosgw-env.js'
 
 export function describeRequest(entry: LoggedRequest): string {
   const file =

@@ -82,8 +82,15 @@ export async function postForm(url: string, options: FormOptions): Promise<Reply
   }
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers })
-    req.on('response', res => collect(res).then(resolve, reject))
-    req.on('error', reject)
+    let answered = false
+    req.on('response', res => {
+      answered = true
+      collect(res).then(resolve, reject)
+    })
+    // A server may refuse (and close) before reading the whole body: its answer still counts.
+    req.on('error', error => {
+      if (!answered) reject(error)
+    })
     form.pipe(req)
   })
 }

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process'
 import { access, constants } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
-import { radosgwFromEnv } from './cli.js'
+import { parseRadosgwExports, radosgwFromEnv } from './radosgw-env.js'
 import { startSandbox, type SandboxOptions } from './emulator.js'
 import { ACTION_ENTRY, PROJECT_ROOT, runAction } from './runner.js'
 
@@ -27,15 +27,6 @@ async function onPath(command: string): Promise<boolean> {
     if (dir && (await exists(join(dir, command), constants.X_OK))) return true
   }
   return false
-}
-
-/** The `export NAME=value` lines of `radosgw.sh env`. */
-function parseExports(text: string): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const match of text.matchAll(/^(?:export\s+)?(RADOSGW_\w+)=(.*)$/gm)) {
-    env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2')
-  }
-  return env
 }
 
 interface StorageChoice {
@@ -61,7 +52,9 @@ async function chooseStorage(): Promise<StorageChoice> {
         console.log('demo: starting radosgw with scripts/radosgw.sh ...')
         await run('bash', [SCRIPT, 'start'])
       }
-      const storage = radosgwFromEnv(parseExports((await run('bash', [SCRIPT, 'env'])).stdout))
+      const storage = radosgwFromEnv(
+        parseRadosgwExports((await run('bash', [SCRIPT, 'env'])).stdout)
+      )
       if (storage) {
         return {
           storage,

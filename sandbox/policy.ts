@@ -42,7 +42,10 @@ export function buildPostFields(opts: {
   bucket: string
   keyPrefix: string
   credentials: Credentials
+  /** Seconds the policy stays valid; negative gives one that has already expired. */
   ttlSeconds: number
+  /** The upper bound of `content-length-range`; MAX_UPLOAD_BYTES unless given. */
+  maxBytes?: number
   now?: Date
 }): PostFields {
   const now = opts.now ?? new Date()
@@ -54,7 +57,7 @@ export function buildPostFields(opts: {
       { acl: 'private' },
       { success_action_status: '201' },
       { 'x-amz-server-side-encryption': 'AES256' },
-      ['content-length-range', 1, MAX_UPLOAD_BYTES]
+      ['content-length-range', 1, opts.maxBytes ?? MAX_UPLOAD_BYTES]
     ]
   }
   const policy = Buffer.from(JSON.stringify(document), 'utf8').toString('base64')

@@ -86,6 +86,45 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+/** Inputs as a runner passes them: `INPUT_<NAME>`, spaces as `_`, upper-cased (hyphens kept). */
+export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(inputs)) {
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  return env
+}
+
+/** The files and directories a runner gives one step. */
+export interface StepFiles {
+  workspace: string
+  outputFile: string
+  summaryFile?: string
+  tempDir: string
+}
+
+/**
+ * The environment a runner gives the action's node process: ours without our own inputs,
+ * step files, NODE_OPTIONS or tsx settings (the runner does not pass them on), then the step's
+ * GITHUB_* / RUNNER_TEMP and `inputs` as INPUT_*.
+ */
+export function runnerEnv(inputs: Record<string, string>, step: StepFiles): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || name === 'NODE_OPTIONS') continue
+    if (!/^(INPUT_|GITHUB_|RUNNER_|TSX)/.test(name)) env[name] = value
+  }
+  Object.assign(env, {
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: step.workspace,
+    GITHUB_OUTPUT: step.outputFile,
+    RUNNER_TEMP: step.tempDir
+  })
+  if (step.summaryFile !== undefined) env.GITHUB_STEP_SUMMARY = step.summaryFile
+  return Object.assign(env, inputEnv(inputs))
+}
+
 /** Turns raw step output into what a runner's log view shows, line by line. */
 export function runnerView(): (chunk: string) => string {
   const masks = new Set<string>()
@@ -117,25 +156,12 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     await writeFile(outputFile, '')
     await writeFile(summaryFile, '')
     const defaults = inputDefaults(await readFile(join(PROJECT_ROOT, 'action.yml'), 'utf8'))
-    const inputs = { ...defaults, ...options.inputs }
-
-    const env: Record<string, string> = {}
-    for (const [name, value] of Object.entries(process.env)) {
-      // The runner does not pass the caller's inputs or step files on.
-      if (value !== undefined && !/^(INPUT_|GITHUB_|RUNNER_)/.test(name)) env[name] = value
-    }
-    delete env.NODE_OPTIONS
-    Object.assign(env, {
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: options.workspace,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: temp,
+    const env = {
+      ...runnerEnv(
+        { ...defaults, ...options.inputs },
+        { workspace: options.workspace, outputFile, summaryFile, tempDir: temp }
+      ),
       ...options.env
-    })
-    for (const [name, value] of Object.entries(inputs)) {
-      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
 
     const child = spawn(process.execPath, [ACTION_ENTRY], {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { inputEnv } from '../../sandbox/runner.js'
 
 /** `n` FASTQ records of 8 bases each. */
 export function fastq(n = 3): string {
@@ -88,6 +89,5 @@ export async function captureOutput(
  */
 export function setInputs(inputs: Record<string, string>): void {
   for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
-  for (const [name, value] of Object.entries(inputs))
-    process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  Object.assign(process.env, inputEnv(inputs))
 }

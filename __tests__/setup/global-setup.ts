@@ -62,6 +62,8 @@ async function stopLeftovers(): Promise<void> {
   }
 }
 
+// Its own copy of sandbox/radosgw-env.ts parseRadosgwExports: jest loads global setup outside
+// its module mapper, so this file cannot import project modules by their .js names.
 function exportLines(stdout: string): Record<string, string> {
   const vars: Record<string, string> = {}
   for (const match of stdout.matchAll(/^export (RADOSGW_[A-Z_]+)=(.*)$/gm)) {
