@@ -14,32 +14,40 @@ function reporter(total: number) {
 const MB = 1_000_000
 
 describe('ProgressReporter', () => {
-  it('logs each new 10 % step, but no two lines within 5 s', () => {
+  it('logs each new 10 % step, but no two lines within 1 s', () => {
     const { progress, lines, at } = reporter(1000 * MB)
-    at(1000)
-    progress.update(150 * MB) // 15 % after 1 s: too soon
-    at(6000)
-    progress.update(160 * MB) // 16 %, 6 s: a line
-    at(7000)
-    progress.update(250 * MB) // 25 %, 1 s later: too soon
-    at(12_000)
-    progress.update(290 * MB) // 29 %, 6 s later: a line
-    at(18_000)
-    progress.update(295 * MB) // still in the 20 % step: no line
+    at(500)
+    progress.update(150 * MB) // 15 % after 0.5 s: too soon
+    at(1500)
+    progress.update(160 * MB) // 16 % at 1.5 s: a line
+    at(1800)
+    progress.update(250 * MB) // 25 %, 0.3 s later: too soon
+    at(3000)
+    progress.update(290 * MB) // 29 %, 1.5 s later: a line
+    at(4000)
+    progress.update(295 * MB) // still in the 20 % step, 1 s later: no line
     expect(lines).toEqual([
-      'big.fq: 160.0 MB of 1.0 GB (16 %), 26.7 MB/s',
-      'big.fq: 290.0 MB of 1.0 GB (29 %), 24.2 MB/s'
+      'big.fq: 160.0 MB of 1.0 GB (16 %), 106.7 MB/s',
+      'big.fq: 290.0 MB of 1.0 GB (29 %), 96.7 MB/s'
     ])
   })
 
-  it('writes a heartbeat line after 60 s without one, and none at 100 %', () => {
+  it('writes a line after 5 s without one, even within a 10 % step, and none at 100 %', () => {
     const { progress, lines, at } = reporter(1000 * MB)
-    at(61_000)
-    progress.update(1 * MB)
-    at(62_000)
-    progress.update(1000 * MB)
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toContain('(0 %)')
+    at(4900)
+    progress.update(1 * MB) // 4.9 s: not yet
+    at(5000)
+    progress.update(2 * MB) // 5 s without a line: one
+    at(9000)
+    progress.update(3 * MB) // 4 s later: not yet
+    at(10_000)
+    progress.update(4 * MB) // 5 s later: one
+    at(10_500)
+    progress.update(1000 * MB) // done: the uploader's own line says so
+    expect(lines).toEqual([
+      'big.fq: 2.0 MB of 1.0 GB (0 %), 0.4 MB/s',
+      'big.fq: 4.0 MB of 1.0 GB (0 %), 0.4 MB/s'
+    ])
   })
 
   it('starts over after restart() (a retry sends from byte 0)', () => {

@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import type { Sample, SampleFile, Settings } from '../src/types.js'
 import { uploadSamples, type UploadResults } from '../src/uploader.js'
 import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
+import { startRawServer } from './helpers/raw-server.js'
 
 let sandbox: Sandbox
 let ws: ReturnType<typeof tempWorkspace>
@@ -266,6 +267,64 @@ describe('uploadSamples', () => {
     )
     expect(peak).toBe(2)
     expect(sandbox.samples().filter(s => s.confirmed)).toHaveLength(6)
+  })
+
+  it('scrubs the key, its Basic token, the policy and the signature from retry lines and errors', async () => {
+    // Servers that echo back what they were sent: the API its Authorization header, the storage
+    // the signed fields. Every echo must be gone before a line is shown.
+    const policy = 'eyJleHBpcmF0aW9uIjoiUE9MSUNZLVNFQ1JFVCJ9'
+    const signature = 'U0lHTkFUVVJFLVNFQ1JFVA=='
+    const storage = await startRawServer(index =>
+      index === 0
+        ? {
+            kind: 'respond',
+            status: 503,
+            body: `<Error><Code>SlowDown</Code><Message>slow down: policy ${policy} signature ${signature}</Message></Error>`
+          }
+        : {
+            kind: 'respond',
+            status: 403,
+            body: `<Error><Code>AccessDenied</Code><Message>denied ${policy} / ${signature}</Message></Error>`
+          }
+    )
+    const api = await startRawServer((index, request) =>
+      index === 0
+        ? {
+            kind: 'respond',
+            status: 503,
+            body: JSON.stringify({ message: `busy; you sent ${request.headers.authorization}` })
+          }
+        : {
+            kind: 'respond',
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              sample_id: '0123456789abcdef',
+              upload_url: storage.url,
+              additional_fields: { key: 'u/f/${filename}', policy, signature }
+            })
+          }
+    )
+    try {
+      const results = await upload([{ file: sampleFile('echo.fq', fastq(3)) }], {
+        apiUrl: api.url
+      })
+      const token = Buffer.from(`${sandbox.apiKey}:`).toString('base64')
+      // The echoes really happened, so the checks below are not vacuous.
+      expect(api.requests[0].headers.authorization).toBe(`Basic ${token}`)
+      expect(storage.requests).toHaveLength(2)
+      const outcome = results.outcomes[0]
+      expect(outcome.ok).toBe(false)
+      if (outcome.ok) return
+      const shown = [...lines, stdout, outcome.failure.error].join('\n')
+      expect(lines.join('\n')).toContain('attempt 1 of 3 failed')
+      expect(outcome.failure.error).toContain('AccessDenied')
+      for (const secret of [sandbox.apiKey, token, policy, signature])
+        expect(shown).not.toContain(secret)
+    } finally {
+      await api.close()
+      await storage.close()
+    }
   })
 
   it('refuses a non-loopback http upload_url from init_upload and sends no file', async () => {

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3553);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2363);
 // The action's entry point: dist/index.js is bundled from this file.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3553:
+/***/ 2363:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31707,10 +31707,13 @@ function checkCustom(value, at) {
  * Where the action may send data: https anywhere, plain http only to this machine.
  * The API key and the file bytes must never cross a network in clear text.
  */
-/** True for 127.0.0.0/8, localhost (and *.localhost) and ::1. */
+/**
+ * True for 127.0.0.0/8, localhost and ::1. Not for other `*.localhost` names: Node resolves
+ * those through DNS, which could point them anywhere.
+ */
 function isLoopbackHost(hostname) {
     const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === 'localhost' || host.endsWith('.localhost'))
+    if (host === 'localhost')
         return true;
     if (host === '::1' || host === '0:0:0:0:0:0:0:1')
         return true;
@@ -31767,6 +31770,8 @@ function getInputs() {
         return raw;
     };
     const apiKey = required(Inputs.ApiKey);
+    // The Basic token (auth.ts) is not registered: `::add-mask::` would print it. Texts that may
+    // echo it back are scrubbed by the uploader instead.
     if (apiKey !== '')
         core_setSecret(apiKey);
     const files = required(Inputs.Files);
@@ -35839,13 +35844,18 @@ async function checkFile(file, size, display) {
 const R_STEM = /^(.+[._]R)([12])([._]L?\d+)?$/;
 // `X_1`, `X.2`, directly before the extension.
 const DIGIT_STEM = /^(.+[._])([12])$/;
-/** Reads the read number from a filename with an accepted ending; undefined when it has none. */
+/**
+ * Reads the read number from a filename with an accepted ending; undefined when it has none.
+ * A bare `_1`/`_2` counts only on FASTQ: reads come as FASTQ, while numbered FASTA files
+ * (`contig_1.fa`, `contig_2.fa`) are usually distinct assemblies. An explicit `_R1`/`_R2`
+ * marks a read on either format.
+ */
 function readName(filename) {
     const ext = parseExtension(filename);
     if (!ext)
         return undefined;
     const rMatch = R_STEM.exec(ext.stem);
-    const match = rMatch ?? DIGIT_STEM.exec(ext.stem);
+    const match = rMatch ?? (ext.format === 'FASTQ' ? DIGIT_STEM.exec(ext.stem) : null);
     if (!match)
         return undefined;
     const [, before, digit, after = ''] = match;
@@ -35859,9 +35869,10 @@ function readName(filename) {
 }
 /**
  * Groups files into samples. With `paired`, two files in one directory whose names differ only
- * in the read number (`_R1`/`_R2`, `_1`/`_2`) become one sample (R1 as `file`, R2 as `mate`);
- * a lone `_R1`/`_R2` file is an error naming its missing mate, a lone `_1`/`_2` file is uploaded
- * alone with a warning. Without `paired`, every file is its own sample.
+ * in the read number (`_R1`/`_R2`, or `_1`/`_2` on FASTQ; see {@link readName}) and share their
+ * ending become one sample (R1 as `file`, R2 as `mate`); a lone `_R1`/`_R2` file is an error
+ * naming its missing mate, a lone FASTQ `_1`/`_2` file is uploaded alone with a warning.
+ * Without `paired`, every file is its own sample.
  * `display` turns a path into the form used in messages and annotations.
  */
 function pairFiles(files, paired, display = file => file) {
@@ -35954,8 +35965,8 @@ function rootPattern(pattern, workspace) {
 }
 /**
  * Finds the files the patterns match: relative to `workspace`, `!` excludes, symlinks followed,
- * directories dropped, duplicates removed, sorted by path. Never throws: bad patterns and
- * unreadable paths become problems.
+ * directories dropped, sorted by path, each underlying file once (compared by real path). Never
+ * throws: bad patterns and unreadable paths become problems.
  */
 async function discoverFiles(patterns, workspace) {
     const problems = [];
@@ -35986,11 +35997,17 @@ async function discoverFiles(patterns, workspace) {
         return { files: [], problems };
     }
     const files = [];
+    const seen = new Set();
     for (const match of [...new Set(matches)].sort(byPath)) {
         try {
             const info = await (0,promises_namespaceObject.stat)(match);
-            if (info.isFile())
-                files.push({ path: match, size: info.size });
+            if (!info.isFile())
+                continue;
+            const real = await (0,promises_namespaceObject.realpath)(match);
+            if (seen.has(real))
+                continue;
+            seen.add(real);
+            files.push({ path: match, size: info.size });
         }
         catch (error) {
             problems.push({
@@ -36000,6 +36017,62 @@ async function discoverFiles(patterns, workspace) {
         }
     }
     return { files, problems };
+}
+/** At most this many alternatives are worked out for one pattern. */
+const MAX_ALTERNATIVES = 16;
+/**
+ * What a shell would make of `pattern` by expanding its `{a,b}` groups (nested ones too), which
+ * @actions/glob does not do: it matches `{` and `}` literally. Undefined when the pattern holds
+ * no such group. Stops after {@link MAX_ALTERNATIVES}.
+ */
+function braceAlternatives(pattern) {
+    const out = [];
+    expandBraces(pattern, out);
+    return out.length === 1 && out[0] === pattern ? undefined : out;
+}
+function expandBraces(pattern, out) {
+    if (out.length >= MAX_ALTERNATIVES)
+        return;
+    const group = firstBraceGroup(pattern);
+    if (!group) {
+        out.push(pattern);
+        return;
+    }
+    const before = pattern.slice(0, group.start);
+    const after = pattern.slice(group.end + 1);
+    for (const part of group.parts)
+        expandBraces(before + part + after, out);
+}
+/** The first `{...}` holding a top-level comma: its bounds and its comma-separated parts. */
+function firstBraceGroup(pattern) {
+    const escapes = process.platform !== 'win32';
+    for (let start = 0; start < pattern.length; start++) {
+        if (escapes && pattern[start] === '\\') {
+            start++;
+            continue;
+        }
+        if (pattern[start] !== '{')
+            continue;
+        let depth = 0;
+        const commas = [];
+        for (let i = start + 1; i < pattern.length; i++) {
+            const c = pattern[i];
+            if (escapes && c === '\\')
+                i++;
+            else if (c === '{')
+                depth++;
+            else if (c === ',' && depth === 0)
+                commas.push(i);
+            else if (c === '}' && depth-- === 0) {
+                if (commas.length === 0)
+                    break;
+                const cuts = [start, ...commas, i];
+                const parts = cuts.slice(1).map((cut, k) => pattern.slice(cuts[k] + 1, cut));
+                return { start, end: i, parts };
+            }
+        }
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/planner.ts
@@ -36029,7 +36102,7 @@ async function planUploads(settings) {
         if (discovery.problems.length > 0)
             return freezePlan([], problems, warnings);
         const tried = settings.patterns.map(p => `"${p}"`).join(', ');
-        const message = `No files matched the ${Inputs.Files} patterns (tried: ${tried}, relative to ${settings.workspace}).`;
+        const message = `No files matched the ${Inputs.Files} patterns (tried: ${tried}, relative to ${settings.workspace}).${braceHint(settings.patterns)}`;
         if (settings.ifNoFilesFound === 'error') {
             problems.push({
                 message: `${message} With ${Inputs.IfNoFilesFound}: error an empty match fails the step; set it to warn or ignore to allow it.`
@@ -36065,6 +36138,27 @@ async function planUploads(settings) {
     }
     problems.push(...sampleCountProblems(settings, pairing.units.length));
     return freezePlan(problems.length > 0 ? [] : samples, problems, warnings);
+}
+/**
+ * After an empty match: names each including pattern with a `{a,b}` group and the lines to write
+ * instead, since @actions/glob does not expand braces. Empty when no pattern has one. (Braces are
+ * legal in filenames, so a pattern that matched something is never questioned.)
+ */
+function braceHint(patterns) {
+    const hints = [];
+    for (const pattern of patterns) {
+        // An odd number of leading `!` excludes: its braces cannot be why nothing matched.
+        if (/^!*/.exec(pattern)[0].length % 2 === 1)
+            continue;
+        const alternatives = braceAlternatives(pattern);
+        if (alternatives) {
+            hints.push(`"${pattern}" → ${alternatives.map(a => `"${a}"`).join(', ')}`);
+        }
+    }
+    if (hints.length === 0)
+        return '';
+    return (` Braces are not expanded: @actions/glob matches "{" and "}" literally, so a {a,b} group matches only a name holding those characters. ` +
+        `Write one line per alternative in ${Inputs.Files} instead: ${hints.join('; ')}.`);
 }
 /** One Codex identifies uploads by filename: two different files may not share a basename. */
 function basenameCollisions(files, display) {
@@ -36208,6 +36302,25 @@ function escapeHtml(text) {
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
         .replace(/"/g, '&quot;');
+}
+
+;// CONCATENATED MODULE: ./src/auth.ts
+/**
+ * The API key in the forms it travels in. One Codex takes it as HTTP Basic username with an empty
+ * password, so besides the key itself, `base64(key + ':')` is a credential too: both must be
+ * masked and scrubbed wherever text may reach a log.
+ */
+/** `base64(key + ':')`: the token of the Basic `Authorization` header. */
+function basicToken(apiKey) {
+    return Buffer.from(`${apiKey}:`).toString('base64');
+}
+/** The `Authorization` header value for the key. */
+function basicAuthorization(apiKey) {
+    return `Basic ${basicToken(apiKey)}`;
+}
+/** Every form of the key that must never be shown: the key and its Basic token. */
+function keyForms(apiKey) {
+    return apiKey === '' ? [] : [apiKey, basicToken(apiKey)];
 }
 
 ;// CONCATENATED MODULE: ./src/response-body.ts
@@ -36443,6 +36556,18 @@ class RetryPolicy {
         this.sleep = options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
         this.random = options.random ?? Math.random;
     }
+    /** The same policy, its "retrying" lines going to `log` (e.g. one that scrubs secrets). */
+    withLog(log) {
+        return new RetryPolicy({
+            maxAttempts: this.maxAttempts,
+            baseDelayMs: this.baseDelayMs,
+            maxDelayMs: this.maxDelayMs,
+            maxRetryAfterMs: this.maxRetryAfterMs,
+            log,
+            sleep: this.sleep,
+            random: this.random
+        });
+    }
     /**
      * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
      * step in log lines and in the final error (e.g. "reads.fq: storage upload").
@@ -36491,6 +36616,7 @@ function formatDelay(ms) {
 
 
 
+
 const USER_AGENT = 'onecodex-upload-action';
 const KEY_HINT = 'One Codex did not accept the API key: check the api-key input (a wrong, revoked or under-privileged key is the likely cause).';
 /**
@@ -36507,7 +36633,7 @@ class OneCodexClient {
         this.apiUrl = apiUrl;
         assertSecureUrl(apiUrl, 'api-url');
         this.apiUrl = apiUrl.replace(/\/+$/, '');
-        this.authorization = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
+        this.authorization = basicAuthorization(apiKey);
         this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
         this.http = new lib_HttpClient(USER_AGENT, [], {
             keepAlive: true,
@@ -36610,9 +36736,10 @@ function stringFields(value, label, name) {
 
 ;// CONCATENATED MODULE: ./src/progress.ts
 /**
- * Progress lines for one file's transfer, throttled so that several concurrent uploads do not
- * flood the log: a line when the next 10 % step is reached (no closer than 5 s to the previous
- * line), and a heartbeat line after 60 s without one, so a slow transfer never looks hung.
+ * Progress lines for one file's transfer: a line each time the next 10 % step is reached (never
+ * two within 1 s, so a fast upload of a small file stays quiet), and a line after 5 s without
+ * one, so a slow transfer of a large file never looks hung. Each line names the file, which keeps
+ * concurrent uploads apart.
  */
 
 class ProgressReporter {
@@ -36632,8 +36759,8 @@ class ProgressReporter {
         this.totalBytes = totalBytes;
         this.log = log;
         this.stepPercent = options.stepPercent ?? 10;
-        this.minIntervalMs = options.minIntervalMs ?? 5000;
-        this.heartbeatMs = options.heartbeatMs ?? 60_000;
+        this.minIntervalMs = options.minIntervalMs ?? 1000;
+        this.heartbeatMs = options.heartbeatMs ?? 5000;
         this.now = options.now ?? Date.now;
         this.restart();
     }
@@ -37022,6 +37149,7 @@ function expectedStatuses(fields) {
 
 
 
+
 /**
  * Uploads every sample (init_upload → storage POST of each file → confirm_upload) with up to
  * `settings.concurrency` samples in flight. A failing sample never stops the others: each ends
@@ -37071,12 +37199,15 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
     const started = Date.now();
     const name = sampleLabel(sample);
     const total = sample.file.size + (sample.mate?.size ?? 0);
-    log(`${name}: starting upload of ${formatBytes(total)}.`);
-    // Texts we did not write (server messages) are scrubbed of these before they are shown.
-    const secrets = [settings.apiKey];
+    // Server messages may echo the key or a policy back: every line of this sample, retry lines
+    // included, and its error are scrubbed of them before they are shown.
+    const secrets = keyForms(settings.apiKey);
+    const say = (line) => log(redactText(line, secrets));
+    const retry = policy.withLog(say);
+    say(`${name}: starting upload of ${formatBytes(total)}.`);
     try {
         const body = buildInitBody(sample, settings);
-        const init = await policy.execute(`${name}: init_upload`, () => api.initUpload(body, name));
+        const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name));
         secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}));
         // Refuse an insecure destination before sending a single byte of either mate.
         const targets = [
@@ -37095,20 +37226,20 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
         const hashes = [];
         for (const [file, target] of targets) {
             core_debug(`${file.filename}: POST ${redactUrl(target.url)} with fields ${JSON.stringify(redactFields(target.fields))}`);
-            const progress = new ProgressReporter(file.filename, file.size, log);
+            const progress = new ProgressReporter(file.filename, file.size, say);
             const fileStarted = Date.now();
-            const stored = await policy.execute(`${file.filename}: storage upload`, attempt => {
+            const stored = await retry.execute(`${file.filename}: storage upload`, attempt => {
                 if (attempt > 1)
                     progress.restart();
                 return storage.upload(target, file, sent => progress.update(sent));
             });
             const ms = Date.now() - fileStarted;
-            log(`${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`);
+            say(`${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`);
             hashes.push(stored.sha256);
         }
-        await policy.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name));
+        await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name));
         const durationMs = Date.now() - started;
-        log(`${name}: confirmed as sample ${init.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`);
+        say(`${name}: confirmed as sample ${init.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`);
         const uploaded = {
             sample_id: init.sampleId,
             path: sample.file.path,
@@ -37125,9 +37256,8 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
         return { ok: true, sample: uploaded, durationMs };
     }
     catch (error) {
-        // Our messages never hold the key or a policy; a server echoing one back must not leak it.
         const message = redactText(error instanceof Error ? error.message : String(error), secrets);
-        log(`${name}: failed: ${message}`);
+        say(`${name}: failed: ${message}`);
         return {
             ok: false,
             failure: { path: sample.file.path, error: message },

@@ -33,6 +33,8 @@ export function getInputs(): InputResult {
     return raw
   }
   const apiKey = required(Inputs.ApiKey)
+  // The Basic token (auth.ts) is not registered: `::add-mask::` would print it. Texts that may
+  // echo it back are scrubbed by the uploader instead.
   if (apiKey !== '') core.setSecret(apiKey)
   const files = required(Inputs.Files)
 

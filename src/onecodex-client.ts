@@ -1,4 +1,5 @@
 import { HttpClient } from '@actions/http-client'
+import { basicAuthorization } from './auth.js'
 import type { InitUploadBody } from './init-body.js'
 import { readBodyText } from './response-body.js'
 import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-helper.js'
@@ -43,7 +44,7 @@ export class OneCodexClient {
   ) {
     assertSecureUrl(apiUrl, 'api-url')
     this.apiUrl = apiUrl.replace(/\/+$/, '')
-    this.authorization = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`
+    this.authorization = basicAuthorization(apiKey)
     this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.http = new HttpClient(USER_AGENT, [], {
       keepAlive: true,

@@ -1,16 +1,17 @@
 /**
- * Progress lines for one file's transfer, throttled so that several concurrent uploads do not
- * flood the log: a line when the next 10 % step is reached (no closer than 5 s to the previous
- * line), and a heartbeat line after 60 s without one, so a slow transfer never looks hung.
+ * Progress lines for one file's transfer: a line each time the next 10 % step is reached (never
+ * two within 1 s, so a fast upload of a small file stays quiet), and a line after 5 s without
+ * one, so a slow transfer of a large file never looks hung. Each line names the file, which keeps
+ * concurrent uploads apart.
  */
 import { formatBytes, formatRate } from './format.js'
 
 export interface ProgressOptions {
   /** Percent between two step lines. Default 10. */
   stepPercent?: number
-  /** Minimum time between two lines. Default 5 s. */
+  /** Minimum time between two lines. Default 1 s. */
   minIntervalMs?: number
-  /** A line at least this often while bytes move. Default 60 s. */
+  /** A line at least this often while bytes move. Default 5 s. */
   heartbeatMs?: number
   now?: () => number
 }
@@ -32,8 +33,8 @@ export class ProgressReporter {
     options: ProgressOptions = {}
   ) {
     this.stepPercent = options.stepPercent ?? 10
-    this.minIntervalMs = options.minIntervalMs ?? 5000
-    this.heartbeatMs = options.heartbeatMs ?? 60_000
+    this.minIntervalMs = options.minIntervalMs ?? 1000
+    this.heartbeatMs = options.heartbeatMs ?? 5000
     this.now = options.now ?? Date.now
     this.restart()
   }

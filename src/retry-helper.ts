@@ -55,6 +55,19 @@ export class RetryPolicy {
     this.random = options.random ?? Math.random
   }
 
+  /** The same policy, its "retrying" lines going to `log` (e.g. one that scrubs secrets). */
+  withLog(log: (message: string) => void): RetryPolicy {
+    return new RetryPolicy({
+      maxAttempts: this.maxAttempts,
+      baseDelayMs: this.baseDelayMs,
+      maxDelayMs: this.maxDelayMs,
+      maxRetryAfterMs: this.maxRetryAfterMs,
+      log,
+      sleep: this.sleep,
+      random: this.random
+    })
+  }
+
   /**
    * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
    * step in log lines and in the final error (e.g. "reads.fq: storage upload").

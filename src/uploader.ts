@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { keyForms } from './auth.js'
 import { buildInitBody } from './init-body.js'
 import { OneCodexClient } from './onecodex-client.js'
 import { formatBytes, formatDuration, formatRate } from './format.js'
@@ -89,12 +90,15 @@ async function uploadOne(
   const started = Date.now()
   const name = sampleLabel(sample)
   const total = sample.file.size + (sample.mate?.size ?? 0)
-  log(`${name}: starting upload of ${formatBytes(total)}.`)
-  // Texts we did not write (server messages) are scrubbed of these before they are shown.
-  const secrets = [settings.apiKey]
+  // Server messages may echo the key or a policy back: every line of this sample, retry lines
+  // included, and its error are scrubbed of them before they are shown.
+  const secrets = keyForms(settings.apiKey)
+  const say = (line: string): void => log(redactText(line, secrets))
+  const retry = policy.withLog(say)
+  say(`${name}: starting upload of ${formatBytes(total)}.`)
   try {
     const body = buildInitBody(sample, settings)
-    const init = await policy.execute(`${name}: init_upload`, () => api.initUpload(body, name))
+    const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name))
     secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}))
 
     // Refuse an insecure destination before sending a single byte of either mate.
@@ -119,22 +123,22 @@ async function uploadOne(
       core.debug(
         `${file.filename}: POST ${redactUrl(target.url)} with fields ${JSON.stringify(redactFields(target.fields))}`
       )
-      const progress = new ProgressReporter(file.filename, file.size, log)
+      const progress = new ProgressReporter(file.filename, file.size, say)
       const fileStarted = Date.now()
-      const stored = await policy.execute(`${file.filename}: storage upload`, attempt => {
+      const stored = await retry.execute(`${file.filename}: storage upload`, attempt => {
         if (attempt > 1) progress.restart()
         return storage.upload(target, file, sent => progress.update(sent))
       })
       const ms = Date.now() - fileStarted
-      log(
+      say(
         `${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`
       )
       hashes.push(stored.sha256)
     }
 
-    await policy.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name))
+    await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name))
     const durationMs = Date.now() - started
-    log(
+    say(
       `${name}: confirmed as sample ${init.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`
     )
     const uploaded: UploadedSample = {
@@ -152,9 +156,8 @@ async function uploadOne(
     }
     return { ok: true, sample: uploaded, durationMs }
   } catch (error) {
-    // Our messages never hold the key or a policy; a server echoing one back must not leak it.
     const message = redactText(error instanceof Error ? error.message : String(error), secrets)
-    log(`${name}: failed: ${message}`)
+    say(`${name}: failed: ${message}`)
     return {
       ok: false,
       failure: { path: sample.file.path, error: message },

@@ -3,10 +3,13 @@
  * The API key and the file bytes must never cross a network in clear text.
  */
 
-/** True for 127.0.0.0/8, localhost (and *.localhost) and ::1. */
+/**
+ * True for 127.0.0.0/8, localhost and ::1. Not for other `*.localhost` names: Node resolves
+ * those through DNS, which could point them anywhere.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  if (host === 'localhost') return true
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true
   const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
   return v4 !== null && v4.slice(1).every(octet => Number(octet) <= 255)
