@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import * as path from 'node:path'
-import { discoverFiles, rootPattern } from '../src/discover.js'
+import { braceAlternatives, discoverFiles, rootPattern } from '../src/discover.js'
 import { fastq, tempWorkspace } from './helpers/fixtures.js'
 
 describe('discoverFiles (real directory tree)', () => {
@@ -67,6 +67,24 @@ describe('discoverFiles (real directory tree)', () => {
     }
   })
 
+  it('keeps one path per file reached through a symlinked directory (the first in sorted order)', async () => {
+    const tree = tempWorkspace('ocu-linkdir-')
+    try {
+      tree.write('run1/x.fq', fastq())
+      tree.write('run1/y.fq', fastq())
+      symlinkSync(path.join(tree.dir, 'run1'), path.join(tree.dir, 'current'))
+      symlinkSync(path.join(tree.dir, 'run1', 'y.fq'), path.join(tree.dir, 'alias.fq'))
+      const { files, problems } = await discoverFiles(['**/*.fq'], tree.dir)
+      expect(problems).toEqual([])
+      expect(files.map(f => path.relative(tree.dir, f.path).split(path.sep).join('/'))).toEqual([
+        'alias.fq',
+        'current/x.fq'
+      ])
+    } finally {
+      tree.remove()
+    }
+  })
+
   it('returns nothing (and no problem) when nothing matches', async () => {
     expect(await discoverFiles(['nothing/*.fq'], ws.dir)).toEqual({ files: [], problems: [] })
   })
@@ -99,5 +117,28 @@ describe('rootPattern', () => {
 
   it('escapes glob characters in the workspace path', () => {
     expect(rootPattern('*.fq', '/w[1]/a*b?')).toBe('/w[[]1]/a[*]b[?]/*.fq')
+  })
+})
+
+describe('braceAlternatives', () => {
+  it.each([
+    ['data/*.{fq,fastq}', ['data/*.fq', 'data/*.fastq']],
+    ['{a,b}/x_{1,2}.fq', ['a/x_1.fq', 'a/x_2.fq', 'b/x_1.fq', 'b/x_2.fq']],
+    ['x.{fa,fq{,.gz}}', ['x.fa', 'x.fq', 'x.fq.gz']],
+    ['{x}/{a,b}.fq', ['{x}/a.fq', '{x}/b.fq']],
+    ['!data/*.{fq,fa}', ['!data/*.fq', '!data/*.fa']]
+  ])('expands %s', (pattern, alternatives) => {
+    expect(braceAlternatives(pattern)).toEqual(alternatives)
+  })
+
+  it.each(['data/*.fq', 'data/{x}.fq', 'data/{a.fq', 'data/a,b}.fq', 'data/\\{a,b}.fq'])(
+    'finds no {a,b} group in %s',
+    pattern => {
+      expect(braceAlternatives(pattern)).toBeUndefined()
+    }
+  )
+
+  it('stops after a bounded number of alternatives', () => {
+    expect(braceAlternatives('{a,b}{c,d}{e,f}{g,h}{i,j}')!.length).toBeLessThanOrEqual(16)
   })
 })

@@ -8,6 +8,7 @@ describe('readName', () => {
     ['X_R1.fq', 1, 'R', 'X_R2.fq'],
     ['X.R2.fq', 2, 'R', 'X.R1.fq'],
     ['X.R1.001.fa', 1, 'R', 'X.R2.001.fa'],
+    ['X_R2.fasta.gz', 2, 'R', 'X_R1.fasta.gz'],
     ['test_R1_L001.fq.gz', 1, 'R', 'test_R2_L001.fq.gz'],
     ['X_L001_R1_001.fastq.gz', 1, 'R', 'X_L001_R2_001.fastq.gz'],
     ['X_1.fastq', 1, 'digit', 'X_2.fastq'],
@@ -27,7 +28,11 @@ describe('readName', () => {
     'R1.fq',
     '_1.fq',
     'X_R1.fq.bz2',
-    'X1.fq'
+    'X1.fq',
+    // `_1`/`_2` mark reads only on FASTQ: numbered FASTA files are assemblies, contigs, ...
+    'contig_1.fa',
+    'contig_2.fasta.gz',
+    'genome.1.fna'
   ])('%s carries no read number', name => {
     expect(readName(name)).toBeUndefined()
   })
@@ -52,6 +57,16 @@ describe('pairFiles', () => {
       '_1/_2 mates',
       ['/w/X_1.fastq', '/w/X_2.fastq'],
       [{ file: '/w/X_1.fastq', mate: '/w/X_2.fastq' }]
+    ],
+    [
+      'FASTA _R1/_R2 mates (explicit read markers)',
+      ['/w/X_R2.fa', '/w/X_R1.fa'],
+      [{ file: '/w/X_R1.fa', mate: '/w/X_R2.fa' }]
+    ],
+    [
+      '_1/_2 FASTQ mates with a gzip ending',
+      ['/w/X.2.fq.gz', '/w/X.1.fq.gz'],
+      [{ file: '/w/X.1.fq.gz', mate: '/w/X.2.fq.gz' }]
     ],
     [
       'lane-split pairs as separate samples',
@@ -119,6 +134,35 @@ describe('pairFiles', () => {
         )
       }
     ])
+  })
+
+  it('keeps numbered FASTA files (_1/_2, .1/.2) as separate samples, without a warning', () => {
+    const pairing = pairFiles(
+      [
+        '/w/contig_2.fa',
+        '/w/contig_1.fa',
+        '/w/asm.1.fasta.gz',
+        '/w/asm.2.fasta.gz',
+        '/w/lone_1.fna'
+      ],
+      true
+    )
+    expect(pairing.units).toEqual([
+      { file: '/w/asm.1.fasta.gz' },
+      { file: '/w/asm.2.fasta.gz' },
+      { file: '/w/contig_1.fa' },
+      { file: '/w/contig_2.fa' },
+      { file: '/w/lone_1.fna' }
+    ])
+    expect(pairing.problems).toEqual([])
+    expect(pairing.warnings).toEqual([])
+  })
+
+  it('does not pair a _1 FASTQ with a _2 FASTA', () => {
+    const pairing = pairFiles(['/w/X_1.fq', '/w/X_2.fa'], true)
+    expect(pairing.units).toEqual([{ file: '/w/X_1.fq' }, { file: '/w/X_2.fa' }])
+    expect(pairing.problems).toEqual([])
+    expect(pairing.warnings.map(w => w.file)).toEqual(['/w/X_1.fq'])
   })
 
   it('makes every file its own sample when paired is false', () => {

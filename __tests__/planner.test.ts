@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { symlinkSync } from 'node:fs'
+import * as path from 'node:path'
 import { planUploads } from '../src/planner.js'
 import type { Settings } from '../src/types.js'
 import { fasta, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
@@ -102,6 +104,39 @@ describe('planUploads', () => {
     ])
   })
 
+  it('explains that braces are not expanded when a {a,b} pattern matched nothing', async () => {
+    ws.write('data/x.fq', fastq())
+    ws.write('data/y.fastq', fastq())
+    const plan = await planUploads(settings({ patterns: ['data/*.{fq,fastq}'] }))
+    expect(plan.samples).toEqual([])
+    expect(plan.problems).toEqual([
+      {
+        message: expect.stringMatching(
+          /^No files matched .*"data\/\*\.\{fq,fastq\}".* Braces are not expanded: .* one line per alternative in files: instead of "data\/\*\.\{fq,fastq\}" write "data\/\*\.fq", "data\/\*\.fastq"\.$/
+        )
+      }
+    ])
+    const warned = await planUploads(
+      settings({ patterns: ['data/*.{fq,fastq}'], ifNoFilesFound: 'warn' })
+    )
+    expect(warned.warnings[0].message).toMatch(/Braces are not expanded/)
+  })
+
+  it('gives no brace hint when nothing matched and no pattern has a {a,b} group', async () => {
+    const plan = await planUploads(settings({ patterns: ['data/{x}.fq', '!data/*.{a,b}'] }))
+    expect(plan.problems).toHaveLength(1)
+    expect(plan.problems[0].message).not.toMatch(/brace/i)
+  })
+
+  it('takes braces literally, without a hint, when files matched', async () => {
+    // A comma is not allowed in a filename, but a directory may hold one.
+    ws.write('runs/{a,b}/x.fq', fastq())
+    const plan = await planUploads(settings({ patterns: ['runs/{a,b}/*.fq', 'none/*.{fq,fa}'] }))
+    expect(plan.problems).toEqual([])
+    expect(plan.warnings).toEqual([])
+    expect(plan.samples.map(s => s.file.path)).toEqual([`${ws.dir}/runs/{a,b}/x.fq`])
+  })
+
   it('says nothing about an empty match with if-no-files-found: ignore', async () => {
     const plan = await planUploads(settings({ patterns: ['data/*.fq'], ifNoFilesFound: 'ignore' }))
     expect(plan).toEqual({ samples: [], problems: [], warnings: [] })
@@ -118,6 +153,44 @@ describe('planUploads', () => {
           /2 matched files share the filename "x\.fq": a\/x\.fq, b\/x\.fq/
         )
       }
+    ])
+  })
+
+  it('plans a file reached through a symlinked directory once, not as a name collision', async () => {
+    ws.write('run1/x_R1.fq', fastq())
+    ws.write('run1/x_R2.fq', fastq())
+    symlinkSync(path.join(ws.dir, 'run1'), path.join(ws.dir, 'current'))
+    const plan = await planUploads(settings({ patterns: ['**/*.fq'] }))
+    expect(plan.problems).toEqual([])
+    expect(plan.samples.map(s => [s.file.path, s.mate?.path])).toEqual([
+      [`${ws.dir}/current/x_R1.fq`, `${ws.dir}/current/x_R2.fq`]
+    ])
+  })
+
+  it('still refuses different files that share a name when symlinks are around', async () => {
+    ws.write('a/x.fq', fastq())
+    ws.write('b/x.fq', fastq(2))
+    symlinkSync(path.join(ws.dir, 'a'), path.join(ws.dir, 'link'))
+    const plan = await planUploads(settings({ patterns: ['**/*.fq'] }))
+    expect(plan.problems).toEqual([
+      {
+        file: 'a/x.fq',
+        message: expect.stringMatching(
+          /2 matched files share the filename "x\.fq": a\/x\.fq, b\/x\.fq/
+        )
+      }
+    ])
+  })
+
+  it('keeps numbered FASTA files (contig_1.fa, contig_2.fa) as two samples, without a warning', async () => {
+    ws.write('asm/contig_1.fa', fasta())
+    ws.write('asm/contig_2.fa', fasta(2))
+    const plan = await planUploads(settings())
+    expect(plan.problems).toEqual([])
+    expect(plan.warnings).toEqual([])
+    expect(plan.samples.map(s => [s.file.filename, s.mate?.filename])).toEqual([
+      ['contig_1.fa', undefined],
+      ['contig_2.fa', undefined]
     ])
   })
 

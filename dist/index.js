@@ -36102,14 +36102,15 @@ async function planUploads(settings) {
         if (discovery.problems.length > 0)
             return freezePlan([], problems, warnings);
         const tried = settings.patterns.map(p => `"${p}"`).join(', ');
-        const message = `No files matched the ${Inputs.Files} patterns (tried: ${tried}, relative to ${settings.workspace}).${braceHint(settings.patterns)}`;
+        const message = `No files matched the ${Inputs.Files} patterns (tried: ${tried}, relative to ${settings.workspace}).`;
+        const hint = braceHint(settings.patterns);
         if (settings.ifNoFilesFound === 'error') {
             problems.push({
-                message: `${message} With ${Inputs.IfNoFilesFound}: error an empty match fails the step; set it to warn or ignore to allow it.`
+                message: `${message} With ${Inputs.IfNoFilesFound}: error an empty match fails the step; set it to warn or ignore to allow it.${hint}`
             });
         }
         else if (settings.ifNoFilesFound === 'warn') {
-            warnings.push({ message: `${message} Nothing will be uploaded.` });
+            warnings.push({ message: `${message} Nothing will be uploaded.${hint}` });
         }
         return freezePlan([], problems, warnings);
     }
@@ -36152,13 +36153,13 @@ function braceHint(patterns) {
             continue;
         const alternatives = braceAlternatives(pattern);
         if (alternatives) {
-            hints.push(`"${pattern}" → ${alternatives.map(a => `"${a}"`).join(', ')}`);
+            hints.push(`instead of "${pattern}" write ${alternatives.map(a => `"${a}"`).join(', ')}`);
         }
     }
     if (hints.length === 0)
         return '';
     return (` Braces are not expanded: @actions/glob matches "{" and "}" literally, so a {a,b} group matches only a name holding those characters. ` +
-        `Write one line per alternative in ${Inputs.Files} instead: ${hints.join('; ')}.`);
+        `Write one line per alternative in ${Inputs.Files}: ${hints.join('; ')}.`);
 }
 /** One Codex identifies uploads by filename: two different files may not share a basename. */
 function basenameCollisions(files, display) {

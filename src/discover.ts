@@ -1,5 +1,5 @@
 import * as glob from '@actions/glob'
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Inputs } from './constants.js'
 import { byPath } from './pairing.js'
@@ -13,7 +13,10 @@ export interface DiscoveredFile {
 }
 
 export interface Discovery {
-  /** Regular files only, de-duplicated, sorted by path. */
+  /**
+   * Regular files only, sorted by path, one path per underlying file: a file reached through
+   * several paths (symlinked directories, symlinks to it) keeps the first in sorted order.
+   */
   readonly files: readonly DiscoveredFile[]
   readonly problems: readonly Problem[]
 }
@@ -48,8 +51,8 @@ export function rootPattern(pattern: string, workspace: string): string {
 
 /**
  * Finds the files the patterns match: relative to `workspace`, `!` excludes, symlinks followed,
- * directories dropped, duplicates removed, sorted by path. Never throws: bad patterns and
- * unreadable paths become problems.
+ * directories dropped, sorted by path, each underlying file once (compared by real path). Never
+ * throws: bad patterns and unreadable paths become problems.
  */
 export async function discoverFiles(
   patterns: readonly string[],
@@ -82,10 +85,15 @@ export async function discoverFiles(
   }
 
   const files: DiscoveredFile[] = []
+  const seen = new Set<string>()
   for (const match of [...new Set(matches)].sort(byPath)) {
     try {
       const info = await stat(match)
-      if (info.isFile()) files.push({ path: match, size: info.size })
+      if (!info.isFile()) continue
+      const real = await realpath(match)
+      if (seen.has(real)) continue
+      seen.add(real)
+      files.push({ path: match, size: info.size })
     } catch (error) {
       problems.push({
         message: `${match}: cannot be read: ${(error as Error).message}`,
@@ -94,4 +102,59 @@ export async function discoverFiles(
     }
   }
   return { files, problems }
+}
+
+/** At most this many alternatives are worked out for one pattern. */
+const MAX_ALTERNATIVES = 16
+
+/**
+ * What a shell would make of `pattern` by expanding its `{a,b}` groups (nested ones too), which
+ * @actions/glob does not do: it matches `{` and `}` literally. Undefined when the pattern holds
+ * no such group. Stops after {@link MAX_ALTERNATIVES}.
+ */
+export function braceAlternatives(pattern: string): string[] | undefined {
+  const out: string[] = []
+  expandBraces(pattern, out)
+  return out.length === 1 && out[0] === pattern ? undefined : out
+}
+
+function expandBraces(pattern: string, out: string[]): void {
+  if (out.length >= MAX_ALTERNATIVES) return
+  const group = firstBraceGroup(pattern)
+  if (!group) {
+    out.push(pattern)
+    return
+  }
+  const before = pattern.slice(0, group.start)
+  const after = pattern.slice(group.end + 1)
+  for (const part of group.parts) expandBraces(before + part + after, out)
+}
+
+/** The first `{...}` holding a top-level comma: its bounds and its comma-separated parts. */
+function firstBraceGroup(
+  pattern: string
+): { start: number; end: number; parts: string[] } | undefined {
+  const escapes = process.platform !== 'win32'
+  for (let start = 0; start < pattern.length; start++) {
+    if (escapes && pattern[start] === '\\') {
+      start++
+      continue
+    }
+    if (pattern[start] !== '{') continue
+    let depth = 0
+    const commas: number[] = []
+    for (let i = start + 1; i < pattern.length; i++) {
+      const c = pattern[i]
+      if (escapes && c === '\\') i++
+      else if (c === '{') depth++
+      else if (c === ',' && depth === 0) commas.push(i)
+      else if (c === '}' && depth-- === 0) {
+        if (commas.length === 0) break
+        const cuts = [start, ...commas, i]
+        const parts = cuts.slice(1).map((cut, k) => pattern.slice(cuts[k] + 1, cut))
+        return { start, end: i, parts }
+      }
+    }
+  }
+  return undefined
 }

@@ -6,7 +6,10 @@ import type { Problem } from './types.js'
 export interface ReadName {
   /** 1 or 2. */
   readonly read: 1 | 2
-  /** `R`: an `_R1`/`.R1` token (a lone mate is an error); `digit`: `_1`/`.1` before the extension (a lone one is uploaded alone). */
+  /**
+   * `R`: an `_R1`/`.R1` token, on FASTA or FASTQ (a lone mate is an error); `digit`: `_1`/`.1`
+   * before a FASTQ extension (a lone one is uploaded alone).
+   */
   readonly style: 'R' | 'digit'
   /** The name with the read number blanked out: equal for two mates. */
   readonly key: string
@@ -19,12 +22,17 @@ const R_STEM = /^(.+[._]R)([12])([._]L?\d+)?$/
 // `X_1`, `X.2`, directly before the extension.
 const DIGIT_STEM = /^(.+[._])([12])$/
 
-/** Reads the read number from a filename with an accepted ending; undefined when it has none. */
+/**
+ * Reads the read number from a filename with an accepted ending; undefined when it has none.
+ * A bare `_1`/`_2` counts only on FASTQ: reads come as FASTQ, while numbered FASTA files
+ * (`contig_1.fa`, `contig_2.fa`) are usually distinct assemblies. An explicit `_R1`/`_R2`
+ * marks a read on either format.
+ */
 export function readName(filename: string): ReadName | undefined {
   const ext = parseExtension(filename)
   if (!ext) return undefined
   const rMatch = R_STEM.exec(ext.stem)
-  const match = rMatch ?? DIGIT_STEM.exec(ext.stem)
+  const match = rMatch ?? (ext.format === 'FASTQ' ? DIGIT_STEM.exec(ext.stem) : null)
   if (!match) return undefined
   const [, before, digit, after = ''] = match
   const read = digit === '1' ? 1 : 2
@@ -51,9 +59,10 @@ export interface Pairing {
 
 /**
  * Groups files into samples. With `paired`, two files in one directory whose names differ only
- * in the read number (`_R1`/`_R2`, `_1`/`_2`) become one sample (R1 as `file`, R2 as `mate`);
- * a lone `_R1`/`_R2` file is an error naming its missing mate, a lone `_1`/`_2` file is uploaded
- * alone with a warning. Without `paired`, every file is its own sample.
+ * in the read number (`_R1`/`_R2`, or `_1`/`_2` on FASTQ; see {@link readName}) and share their
+ * ending become one sample (R1 as `file`, R2 as `mate`); a lone `_R1`/`_R2` file is an error
+ * naming its missing mate, a lone FASTQ `_1`/`_2` file is uploaded alone with a warning.
+ * Without `paired`, every file is its own sample.
  * `display` turns a path into the form used in messages and annotations.
  */
 export function pairFiles(

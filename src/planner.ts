@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import { Inputs } from './constants.js'
-import { discoverFiles, type DiscoveredFile } from './discover.js'
+import { braceAlternatives, discoverFiles, type DiscoveredFile } from './discover.js'
 import { checkFile, type FileCheck } from './file-check.js'
 import { byPath, pairFiles } from './pairing.js'
 import { displayPath } from './paths.js'
@@ -27,12 +27,13 @@ export async function planUploads(settings: Settings): Promise<Plan> {
     if (discovery.problems.length > 0) return freezePlan([], problems, warnings)
     const tried = settings.patterns.map(p => `"${p}"`).join(', ')
     const message = `No files matched the ${Inputs.Files} patterns (tried: ${tried}, relative to ${settings.workspace}).`
+    const hint = braceHint(settings.patterns)
     if (settings.ifNoFilesFound === 'error') {
       problems.push({
-        message: `${message} With ${Inputs.IfNoFilesFound}: error an empty match fails the step; set it to warn or ignore to allow it.`
+        message: `${message} With ${Inputs.IfNoFilesFound}: error an empty match fails the step; set it to warn or ignore to allow it.${hint}`
       })
     } else if (settings.ifNoFilesFound === 'warn') {
-      warnings.push({ message: `${message} Nothing will be uploaded.` })
+      warnings.push({ message: `${message} Nothing will be uploaded.${hint}` })
     }
     return freezePlan([], problems, warnings)
   }
@@ -68,6 +69,28 @@ export async function planUploads(settings: Settings): Promise<Plan> {
 
   problems.push(...sampleCountProblems(settings, pairing.units.length))
   return freezePlan(problems.length > 0 ? [] : samples, problems, warnings)
+}
+
+/**
+ * After an empty match: names each including pattern with a `{a,b}` group and the lines to write
+ * instead, since @actions/glob does not expand braces. Empty when no pattern has one. (Braces are
+ * legal in filenames, so a pattern that matched something is never questioned.)
+ */
+function braceHint(patterns: readonly string[]): string {
+  const hints: string[] = []
+  for (const pattern of patterns) {
+    // An odd number of leading `!` excludes: its braces cannot be why nothing matched.
+    if (/^!*/.exec(pattern)![0].length % 2 === 1) continue
+    const alternatives = braceAlternatives(pattern)
+    if (alternatives) {
+      hints.push(`instead of "${pattern}" write ${alternatives.map(a => `"${a}"`).join(', ')}`)
+    }
+  }
+  if (hints.length === 0) return ''
+  return (
+    ` Braces are not expanded: @actions/glob matches "{" and "}" literally, so a {a,b} group matches only a name holding those characters. ` +
+    `Write one line per alternative in ${Inputs.Files}: ${hints.join('; ')}.`
+  )
 }
 
 /** One Codex identifies uploads by filename: two different files may not share a basename. */
