@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2363);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2195);
 // The action's entry point: dist/index.js is bundled from this file.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2363:
+/***/ 2195:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31377,7 +31377,24 @@ function formatDuration(ms) {
     return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds} s`;
 }
 
+;// CONCATENATED MODULE: ./src/sample.ts
+/** The sample's files: R1 (or the only file), then its R2 mate. */
+function sampleFiles(sample) {
+    return sample.mate ? [sample.file, sample.mate] : [sample.file];
+}
+/** Total bytes of the sample: both mates for a pair (init_upload's `size`). */
+function sampleBytes(sample) {
+    return sample.file.size + (sample.mate?.size ?? 0);
+}
+/** "x.fq" or "x_R1.fq + x_R2.fq": how a sample is named in log lines and messages. */
+function sampleLabel(sample) {
+    return sampleFiles(sample)
+        .map(file => file.filename)
+        .join(' + ');
+}
+
 ;// CONCATENATED MODULE: ./src/init-body.ts
+
 /**
  * Builds init_upload's body: only fields the user set are sent. The key is never part of it.
  * `size` is the total bytes of the sample (both mates for a pair).
@@ -31385,7 +31402,7 @@ function formatDuration(ms) {
 function buildInitBody(sample, settings) {
     const body = {
         filename: sample.file.filename,
-        size: sample.file.size + (sample.mate?.size ?? 0),
+        size: sampleBytes(sample),
         upload_type: 'standard'
     };
     if (sample.mate)
@@ -31425,6 +31442,7 @@ function displayPath(file, workspace) {
 
 
 
+
 /**
  * Prints what a run would upload: each sample with its file(s), size, format and compression,
  * and the JSON body its init_upload would carry (the API key is never part of it), then a total.
@@ -31442,8 +31460,8 @@ function printPlan(plan, settings) {
             if (sample.mate)
                 info(describe('R2', sample.mate));
             info(`  init_upload body: ${JSON.stringify(buildInitBody(sample, settings))}`);
-            files += sample.mate ? 2 : 1;
-            bytes += sample.file.size + (sample.mate?.size ?? 0);
+            files += sampleFiles(sample).length;
+            bytes += sampleBytes(sample);
         });
     }
     finally {
@@ -35922,7 +35940,7 @@ function pairFiles(files, paired, display = file => file) {
         }
         units.push({ file });
     }
-    units.sort((a, b) => byPath(a.file, b.file));
+    // In path order already: a pair is placed where its R1 file is.
     return { units, problems, warnings };
 }
 /** Plain code-unit order: the same on every machine and locale. */
@@ -36125,17 +36143,17 @@ async function planUploads(settings) {
     for (const unit of pairing.units) {
         const file = checks.get(unit.file)?.file;
         const mate = unit.mate === undefined ? undefined : checks.get(unit.mate)?.file;
-        if (unit.mate !== undefined) {
+        if (unit.mate !== undefined && settings.interleaved === true) {
             const shown = display(unit.file);
-            if (settings.interleaved === true) {
-                problems.push({
-                    file: shown,
-                    message: `${shown}: ${Inputs.Interleaved} is true but this file is paired with ${external_node_path_namespaceObject.basename(unit.mate)}: interleaved files hold both reads in one file, so a pair cannot be interleaved. Set ${Inputs.Interleaved}: false (or leave it unset), or ${Inputs.Paired}: false.`
-                });
-            }
+            problems.push({
+                file: shown,
+                message: `${shown}: ${Inputs.Interleaved} is true but this file is paired with ${external_node_path_namespaceObject.basename(unit.mate)}: interleaved files hold both reads in one file, so a pair cannot be interleaved. Set ${Inputs.Interleaved}: false (or leave it unset), or ${Inputs.Paired}: false.`
+            });
         }
-        if (file && (unit.mate === undefined || mate))
-            samples.push(mate ? { file, mate } : { file });
+        // checkFile hands out frozen files; pairing keeps the units in path order.
+        if (file && (unit.mate === undefined || mate)) {
+            samples.push(Object.freeze(mate ? { file, mate } : { file }));
+        }
     }
     problems.push(...sampleCountProblems(settings, pairing.units.length));
     return freezePlan(problems.length > 0 ? [] : samples, problems, warnings);
@@ -36208,23 +36226,16 @@ function sampleCountProblems(settings, count) {
     }
     return problems;
 }
-function freezeFile(file) {
-    return Object.isFrozen(file) ? file : Object.freeze({ ...file });
-}
 function freezePlan(samples, problems, warnings) {
-    const frozen = samples
-        .map(s => Object.freeze(s.mate
-        ? { file: freezeFile(s.file), mate: freezeFile(s.mate) }
-        : { file: freezeFile(s.file) }))
-        .sort((a, b) => byPath(a.file.path, b.file.path));
     return Object.freeze({
-        samples: Object.freeze(frozen),
+        samples: Object.freeze(samples),
         problems: Object.freeze(problems.map(p => Object.freeze(p))),
         warnings: Object.freeze(warnings.map(p => Object.freeze(p)))
     });
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 
 
@@ -36282,9 +36293,11 @@ async function writeSummary(samples, results) {
     const rows = results.outcomes.map((outcome, index) => {
         const sample = samples[index];
         const files = sample
-            ? [sample.file, sample.mate].flatMap(f => (f ? [escapeHtml(f.filename)] : [])).join('<br>')
+            ? sampleFiles(sample)
+                .map(f => escapeHtml(f.filename))
+                .join('<br>')
             : '';
-        const size = sample ? formatBytes(sample.file.size + (sample.mate?.size ?? 0)) : '';
+        const size = sample ? formatBytes(sampleBytes(sample)) : '';
         const time = formatDuration(outcome.durationMs);
         return outcome.ok
             ? [files, size, `<code>${escapeHtml(outcome.sample.sample_id)}</code>`, '✅ confirmed', time]
@@ -36324,7 +36337,22 @@ function keyForms(apiKey) {
     return apiKey === '' ? [] : [apiKey, basicToken(apiKey)];
 }
 
-;// CONCATENATED MODULE: ./src/response-body.ts
+;// CONCATENATED MODULE: ./src/http.ts
+/** The HTTP plumbing the API client and the storage client share. */
+
+const USER_AGENT = 'onecodex-upload-action';
+/**
+ * An http-client for our requests: keep-alive, no redirect followed (a consumed upload stream
+ * cannot be replayed), and a request given up when no bytes move for `socketTimeoutMs` (default
+ * 120 s). It retries nothing: retries belong to the RetryPolicy.
+ */
+function createHttpClient(socketTimeoutMs = 120_000) {
+    return new lib_HttpClient(USER_AGENT, [], {
+        keepAlive: true,
+        allowRedirects: false,
+        socketTimeout: socketTimeoutMs
+    });
+}
 /**
  * Reads a response body as text, keeping at most `limit` bytes (the rest is drained, so a
  * keep-alive socket can be reused). Unlike HttpClientResponse.readBody it rejects when the
@@ -36430,19 +36458,17 @@ function networkError(what, error) {
     const err = error;
     let code = typeof err?.code === 'string' ? err.code : undefined;
     const message = err instanceof Error ? err.message : String(error);
-    if (code === undefined && /Request timeout/i.test(message))
+    // http-client's own socket timeout and node's "socket hang up" carry no code.
+    const timedOut = /Request timeout/i.test(message);
+    if (code === undefined && timedOut)
         code = 'ETIMEDOUT';
     if (code === undefined && /socket hang up/i.test(message))
         code = 'ECONNRESET';
-    const reason = code === 'ETIMEDOUT' && /Request timeout/i.test(message)
-        ? 'no data moved within the socket timeout'
-        : message;
-    return new UploadError(`${what} failed: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}`, {
-        code
-    });
+    const reason = code === 'ETIMEDOUT' && timedOut ? 'no data moved within the socket timeout' : message;
+    return new UploadError(`${what} failed: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}`, { code });
 }
 /** Parses Retry-After (delta seconds or HTTP date) into milliseconds, capped at `capMs`. */
-function parseRetryAfter(value, capMs, now = Date.now()) {
+function parseRetryAfter(value, capMs = Infinity, now = Date.now()) {
     const raw = Array.isArray(value) ? value[0] : value;
     if (raw === undefined || raw.trim() === '')
         return undefined;
@@ -36459,8 +36485,8 @@ function parseRetryAfter(value, capMs, now = Date.now()) {
     return Math.min(Math.max(ms, 0), capMs);
 }
 /**
- * Extracts the server's own words from an error body: JSON `message`/`msg`/`error`, or S3 XML
- * `<Code>`/`<Message>`. Nothing else of the body is kept (S3 bodies may echo signatures).
+ * Extracts the server's own words from an error body: JSON `message`/`msg`/`error`/`detail`, or
+ * S3 XML `<Code>`/`<Message>`. Nothing else of the body is kept (S3 bodies may echo signatures).
  */
 function parseServerMessage(body, contentType) {
     const text = body.trim();
@@ -36485,7 +36511,7 @@ function parseServerMessage(body, contentType) {
         const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
         return { code: code || undefined, message: message ? clip(decodeXml(message)) : undefined };
     }
-    if (/html/i.test(contentType ?? '') || text.startsWith('<'))
+    if (/html/i.test(contentType ?? ''))
         return {};
     return { message: clip(text.split(/\r?\n/)[0]) };
 }
@@ -36502,113 +36528,19 @@ function decodeXml(text) {
 }
 /**
  * Builds the UploadError for an HTTP error response of `what` (e.g. "init_upload for x.fq").
- * `hint` is appended for fatal statuses (e.g. the API-key hint for 401/403).
+ * `hint` is appended for fatal statuses (e.g. the API-key hint for 401/403). Retry-After is
+ * kept as sent unless `retryAfterCapMs` is given: the RetryPolicy caps the delay it waits.
  */
-function httpError(what, status, body, headers, options) {
+function httpError(what, status, body, headers, options = {}) {
     const contentType = headers['content-type'];
     const { message, code } = parseServerMessage(body, Array.isArray(contentType) ? contentType[0] : contentType);
     const said = [code, message].filter(Boolean).join(': ');
-    const retryAfterMs = parseRetryAfter(headers['retry-after'], options.retryAfterCapMs);
-    const error = new UploadError(`${what} failed with HTTP ${status}${said ? ` (${said})` : ''}.`, {
+    const hint = options.hint && !isRetryableDetails(status, code) ? ` ${options.hint}` : '';
+    return new UploadError(`${what} failed with HTTP ${status}${said ? ` (${said})` : ''}.${hint}`, {
         status,
         code,
-        retryAfterMs
+        retryAfterMs: parseRetryAfter(headers['retry-after'], options.retryAfterCapMs)
     });
-    if (!error.retryable && options.hint) {
-        return new UploadError(`${error.message} ${options.hint}`, { status, code, retryAfterMs });
-    }
-    return error;
-}
-
-;// CONCATENATED MODULE: ./src/retry-helper.ts
-
-
-const DEFAULT_BASE_DELAY_MS = 1000;
-const DEFAULT_MAX_DELAY_MS = 30_000;
-const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
-/** Undocumented, test-only: shortens the backoff base for end-to-end tests of the bundle. */
-const RETRY_BASE_ENV = 'ONECODEX_UPLOAD_RETRY_BASE_MS';
-/** The backoff base: the test-only environment override when it is a number, else `fallback`. */
-function baseDelayFromEnv(fallback = DEFAULT_BASE_DELAY_MS) {
-    const raw = process.env[RETRY_BASE_ENV];
-    if (raw === undefined || !/^\d+$/.test(raw.trim()))
-        return fallback;
-    return Number(raw.trim());
-}
-/**
- * One retry policy for every step: exponential backoff with full jitter, `maxAttempts` in total,
- * Retry-After honoured (capped). Only errors classified as retryable are tried again; anything
- * else (400/401/403/404, bad responses, our own checks) fails at once.
- */
-class RetryPolicy {
-    maxAttempts;
-    baseDelayMs;
-    maxDelayMs;
-    maxRetryAfterMs;
-    log;
-    sleep;
-    random;
-    constructor(options) {
-        this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts));
-        this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-        this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
-        this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-        this.log = options.log ?? info;
-        this.sleep = options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
-        this.random = options.random ?? Math.random;
-    }
-    /** The same policy, its "retrying" lines going to `log` (e.g. one that scrubs secrets). */
-    withLog(log) {
-        return new RetryPolicy({
-            maxAttempts: this.maxAttempts,
-            baseDelayMs: this.baseDelayMs,
-            maxDelayMs: this.maxDelayMs,
-            maxRetryAfterMs: this.maxRetryAfterMs,
-            log,
-            sleep: this.sleep,
-            random: this.random
-        });
-    }
-    /**
-     * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
-     * step in log lines and in the final error (e.g. "reads.fq: storage upload").
-     */
-    async execute(label, fn) {
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await fn(attempt);
-            }
-            catch (error) {
-                const message = error instanceof Error ? error.message : String(error);
-                if (!isRetryable(error))
-                    throw error;
-                if (attempt >= this.maxAttempts) {
-                    const note = this.maxAttempts > 1 ? ` (gave up after ${this.maxAttempts} attempts)` : '';
-                    throw error instanceof UploadError
-                        ? new UploadError(`${message}${note}`, {
-                            status: error.status,
-                            code: error.code,
-                            retryable: false
-                        })
-                        : new UploadError(`${message}${note}`, { retryable: false });
-                }
-                const delay = this.delayFor(attempt, error);
-                this.log(`${label}: attempt ${attempt} of ${this.maxAttempts} failed: ${message} Retrying in ${formatDelay(delay)}.`);
-                await this.sleep(delay);
-            }
-        }
-    }
-    /** Delay before attempt `attempt + 1`: Retry-After when given, else full-jitter backoff. */
-    delayFor(attempt, error) {
-        const retryAfter = error instanceof UploadError ? error.retryAfterMs : undefined;
-        if (retryAfter !== undefined)
-            return Math.min(retryAfter, this.maxRetryAfterMs);
-        const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-        return Math.floor(this.random() * ceiling);
-    }
-}
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 ;// CONCATENATED MODULE: ./src/onecodex-client.ts
@@ -36616,9 +36548,6 @@ function formatDelay(ms) {
 
 
 
-
-
-const USER_AGENT = 'onecodex-upload-action';
 const KEY_HINT = 'One Codex did not accept the API key: check the api-key input (a wrong, revoked or under-privileged key is the likely cause).';
 /**
  * The two One Codex API calls of a standard upload. One request per call: retries belong to
@@ -36629,18 +36558,12 @@ class OneCodexClient {
     apiUrl;
     http;
     authorization;
-    retryAfterCapMs;
     constructor(apiUrl, apiKey, options = {}) {
         this.apiUrl = apiUrl;
         assertSecureUrl(apiUrl, 'api-url');
         this.apiUrl = apiUrl.replace(/\/+$/, '');
         this.authorization = basicAuthorization(apiKey);
-        this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-        this.http = new lib_HttpClient(USER_AGENT, [], {
-            keepAlive: true,
-            allowRedirects: false,
-            socketTimeout: options.socketTimeoutMs ?? 120_000
-        });
+        this.http = createHttpClient(options.socketTimeoutMs);
     }
     /** POST /api/v1/samples/init_upload. `what` names the sample in errors. */
     async initUpload(body, what) {
@@ -36679,7 +36602,6 @@ class OneCodexClient {
         }
         if (status < 200 || status >= 300) {
             throw httpError(label, status, text, headers, {
-                retryAfterCapMs: this.retryAfterCapMs,
                 hint: status === 401 || status === 403 ? KEY_HINT : undefined
             });
         }
@@ -36840,6 +36762,90 @@ function redactText(text, secrets) {
             out = out.split(secret).join(MASK);
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/retry-helper.ts
+
+
+const DEFAULT_BASE_DELAY_MS = 1000;
+const DEFAULT_MAX_DELAY_MS = 30_000;
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+/** Undocumented, test-only: shortens the backoff base for end-to-end tests of the bundle. */
+const RETRY_BASE_ENV = 'ONECODEX_UPLOAD_RETRY_BASE_MS';
+/** The backoff base: the test-only environment override when it is a number, else `fallback`. */
+function baseDelayFromEnv(fallback = DEFAULT_BASE_DELAY_MS) {
+    const raw = process.env[RETRY_BASE_ENV];
+    if (raw === undefined || !/^\d+$/.test(raw.trim()))
+        return fallback;
+    return Number(raw.trim());
+}
+/**
+ * One retry policy for every step: exponential backoff with full jitter, `maxAttempts` in total,
+ * Retry-After honoured (capped). Only errors classified as retryable are tried again; anything
+ * else (400/401/403/404, bad responses, our own checks) fails at once.
+ */
+class RetryPolicy {
+    options;
+    maxAttempts;
+    baseDelayMs;
+    maxDelayMs;
+    maxRetryAfterMs;
+    log;
+    sleep;
+    random;
+    constructor(options) {
+        this.options = options;
+        this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts));
+        this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+        this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+        this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+        this.log = options.log ?? info;
+        this.sleep = options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
+        this.random = options.random ?? Math.random;
+    }
+    /** The same policy, its "retrying" lines going to `log` (e.g. one that scrubs secrets). */
+    withLog(log) {
+        return new RetryPolicy({ ...this.options, log });
+    }
+    /**
+     * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
+     * step in log lines and in the final error (e.g. "reads.fq: storage upload").
+     */
+    async execute(label, fn) {
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await fn(attempt);
+            }
+            catch (error) {
+                const message = error instanceof Error ? error.message : String(error);
+                if (!isRetryable(error))
+                    throw error;
+                if (attempt >= this.maxAttempts) {
+                    const note = this.maxAttempts > 1 ? ` (gave up after ${this.maxAttempts} attempts)` : '';
+                    const typed = error instanceof UploadError ? error : undefined;
+                    throw new UploadError(`${message}${note}`, {
+                        status: typed?.status,
+                        code: typed?.code,
+                        retryable: false
+                    });
+                }
+                const delay = this.delayFor(attempt, error);
+                this.log(`${label}: attempt ${attempt} of ${this.maxAttempts} failed: ${message} Retrying in ${formatDelay(delay)}.`);
+                await this.sleep(delay);
+            }
+        }
+    }
+    /** Delay before attempt `attempt + 1`: Retry-After when given, else full-jitter backoff. */
+    delayFor(attempt, error) {
+        const retryAfter = error instanceof UploadError ? error.retryAfterMs : undefined;
+        if (retryAfter !== undefined)
+            return Math.min(retryAfter, this.maxRetryAfterMs);
+        const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+        return Math.floor(this.random() * ceiling);
+    }
+}
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -37023,9 +37029,6 @@ class MultipartFileBody extends external_node_stream_.Readable {
 
 
 
-
-
-
 /**
  * Streams files to object storage as multipart/form-data POSTs (S3 browser-upload style).
  * Sends no Authorization or API-key header, follows no redirect (a consumed stream cannot be
@@ -37034,10 +37037,8 @@ class MultipartFileBody extends external_node_stream_.Readable {
 class StorageClient {
     clients = new Map();
     socketTimeoutMs;
-    retryAfterCapMs;
     constructor(options = {}) {
-        this.socketTimeoutMs = options.socketTimeoutMs ?? 120_000;
-        this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+        this.socketTimeoutMs = options.socketTimeoutMs;
     }
     /**
      * Sends `file` to `target` once, from byte 0 (call again to retry: the file is re-opened).
@@ -37095,7 +37096,6 @@ class StorageClient {
             if (status >= 200 && status < 300)
                 throw new UploadError(`${what} answered HTTP ${status}, expected ${expected.join(' or ')} (success_action_status).`, { status, retryable: false });
             throw httpError(what, status, body, responseHeaders, {
-                retryAfterCapMs: this.retryAfterCapMs,
                 hint: status === 403
                     ? 'The storage refused the signed upload form (expired or mismatched policy).'
                     : undefined
@@ -37121,11 +37121,7 @@ class StorageClient {
         const protocol = new URL(url).protocol;
         let client = this.clients.get(protocol);
         if (!client) {
-            client = new lib_HttpClient(USER_AGENT, [], {
-                keepAlive: true,
-                allowRedirects: false,
-                socketTimeout: this.socketTimeoutMs
-            });
+            client = createHttpClient(this.socketTimeoutMs);
             this.clients.set(protocol, client);
         }
         return client;
@@ -37140,6 +37136,7 @@ function expectedStatuses(fields) {
 }
 
 ;// CONCATENATED MODULE: ./src/uploader.ts
+
 
 
 
@@ -37199,7 +37196,7 @@ async function uploadSamples(samples, settings, options = {}) {
 async function uploadOne(sample, settings, { api, storage, policy, log }) {
     const started = Date.now();
     const name = sampleLabel(sample);
-    const total = sample.file.size + (sample.mate?.size ?? 0);
+    const total = sampleBytes(sample);
     // Server messages may echo the key or a policy back: every line of this sample, retry lines
     // included, and its error are scrubbed of them before they are shown.
     const secrets = keyForms(settings.apiKey);
@@ -37265,10 +37262,6 @@ async function uploadOne(sample, settings, { api, storage, policy, log }) {
             durationMs: Date.now() - started
         };
     }
-}
-/** "x.fq" or "x_R1.fq + x_R2.fq": how a sample is named in log lines and messages. */
-function sampleLabel(sample) {
-    return sample.mate ? `${sample.file.filename} + ${sample.mate.filename}` : sample.file.filename;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts

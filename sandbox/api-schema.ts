@@ -144,26 +144,23 @@ export const checkInitBody = object(
 
 const optionalString = nullable(string())
 const optionalCount = nullable(size)
+const optionalArray = nullable((value, path) =>
+  Array.isArray(value) ? undefined : `${path} must be an array.`
+)
 
 /** confirm_upload (its schema's optional statistics are accepted and ignored). */
 export const checkConfirmBody = object(
   {
     sample_id: string(),
-    coercions: nullable((value, path) =>
-      Array.isArray(value) ? undefined : `${path} must be an array.`
-    ),
+    coercions: optionalArray,
     file_type: nullable(string({ enum: ['FASTA', 'FASTQ'] })),
     md5: optionalString,
     n_bases: optionalCount,
     n_lines: optionalCount,
     n_sequences: optionalCount,
     s3_key: optionalString,
-    sample_headers: nullable((value, path) =>
-      Array.isArray(value) ? undefined : `${path} must be an array.`
-    ),
-    sample_sequences: nullable((value, path) =>
-      Array.isArray(value) ? undefined : `${path} must be an array.`
-    ),
+    sample_headers: optionalArray,
+    sample_sequences: optionalArray,
     sha256: optionalString,
     size: optionalCount,
     uncompressed_md5: optionalString,

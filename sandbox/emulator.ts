@@ -280,26 +280,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     entry.body = body
 
-    if (fault?.kind === 'status') {
+    // A queued status fault, else a permanent one for a file this request concerns.
+    const failure:
+      { status: number; body?: string; contentType?: string; retryAfter?: string } | undefined =
+      fault?.kind === 'status' ? fault : faults.forFile(route, filenamesOf(route, body))
+    if (failure) {
       send(
         res,
         entry,
-        fault.status,
-        fault.body ?? JSON.stringify({ message: `Sandbox fault: status ${fault.status}.` }),
+        failure.status,
+        failure.body ?? JSON.stringify({ message: `Sandbox fault: status ${failure.status}.` }),
         {
-          'Content-Type': fault.contentType ?? 'application/json',
-          ...(fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {})
+          'Content-Type': failure.contentType ?? 'application/json',
+          ...(failure.retryAfter ? { 'Retry-After': failure.retryAfter } : {})
         }
-      )
-      return
-    }
-    const fileFault = faults.forFile(route, filenamesOf(route, body))
-    if (fileFault) {
-      send(
-        res,
-        entry,
-        fileFault.status,
-        fileFault.body ?? JSON.stringify({ message: `Sandbox fault: status ${fileFault.status}.` })
       )
       return
     }

@@ -45,18 +45,15 @@ function request(
   key: string
 ): Promise<http.IncomingMessage> {
   const url = new URL(target.endpoint)
-  const path = url.pathname.replace(/\/$/, '') + objectPath(target.bucket, key)
+  const resource = objectPath(target.bucket, key)
   const date = new Date().toUTCString()
   return new Promise((resolve, reject) => {
     const req = http.request({
       hostname: url.hostname,
       port: url.port,
       method,
-      path,
-      headers: {
-        Date: date,
-        Authorization: signV2(method, objectPath(target.bucket, key), date, target)
-      }
+      path: url.pathname.replace(/\/$/, '') + resource,
+      headers: { Date: date, Authorization: signV2(method, resource, date, target) }
     })
     req.on('response', resolve)
     req.on('error', reject)

@@ -5,7 +5,7 @@
  */
 
 /** `base64(key + ':')`: the token of the Basic `Authorization` header. */
-export function basicToken(apiKey: string): string {
+function basicToken(apiKey: string): string {
   return Buffer.from(`${apiKey}:`).toString('base64')
 }
 

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { describeSize } from './format.js'
 import { buildInitBody } from './init-body.js'
 import { displayPath } from './paths.js'
+import { sampleBytes, sampleFiles } from './sample.js'
 import type { Plan, SampleFile, Settings } from './types.js'
 
 /**
@@ -22,8 +23,8 @@ export function printPlan(plan: Plan, settings: Settings): void {
       core.info(describe(sample.mate ? 'R1' : 'file', sample.file))
       if (sample.mate) core.info(describe('R2', sample.mate))
       core.info(`  init_upload body: ${JSON.stringify(buildInitBody(sample, settings))}`)
-      files += sample.mate ? 2 : 1
-      bytes += sample.file.size + (sample.mate?.size ?? 0)
+      files += sampleFiles(sample).length
+      bytes += sampleBytes(sample)
     })
   } finally {
     core.endGroup()

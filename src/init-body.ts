@@ -1,3 +1,4 @@
+import { sampleBytes } from './sample.js'
 import type { Json, Sample, Settings } from './types.js'
 
 /** The JSON body of POST /api/v1/samples/init_upload for one sample. */
@@ -21,7 +22,7 @@ export interface InitUploadBody {
 export function buildInitBody(sample: Sample, settings: Settings): InitUploadBody {
   const body: InitUploadBody = {
     filename: sample.file.filename,
-    size: sample.file.size + (sample.mate?.size ?? 0),
+    size: sampleBytes(sample),
     upload_type: 'standard'
   }
   if (sample.mate) body.paired_end_filename = sample.mate.filename

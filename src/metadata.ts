@@ -21,7 +21,7 @@ const FIELDS: { readonly [key: string]: Check } = {
 }
 
 /** The metadata fields init_upload knows. */
-export const METADATA_FIELDS = Object.keys(FIELDS)
+const METADATA_FIELDS = Object.keys(FIELDS)
 
 /**
  * Checks a parsed `metadata` input against init_upload's metadata schema.

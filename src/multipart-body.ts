@@ -7,7 +7,7 @@ export const READ_CHUNK_BYTES = 1024 * 1024
 /** Buffers cycling between the file and the socket: the body's whole memory footprint. */
 export const BUFFERS_IN_FLIGHT = 4
 
-/** The file part of the body. */
+/** The file to send: `filename` (its basename) is what the file part carries. */
 export interface MultipartFile {
   path: string
   filename: string

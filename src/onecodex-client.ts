@@ -1,12 +1,9 @@
-import { HttpClient } from '@actions/http-client'
+import type { HttpClient } from '@actions/http-client'
 import { basicAuthorization } from './auth.js'
+import { createHttpClient, readBodyText } from './http.js'
 import type { InitUploadBody } from './init-body.js'
-import { readBodyText } from './response-body.js'
-import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-helper.js'
 import { httpError, networkError, UploadError } from './upload-error.js'
 import { assertSecureUrl } from './url-policy.js'
-
-export const USER_AGENT = 'onecodex-upload-action'
 
 /** What init_upload hands back, checked and with every field value as a string, order kept. */
 export interface InitUploadResponse {
@@ -20,8 +17,6 @@ export interface InitUploadResponse {
 export interface OneCodexClientOptions {
   /** Idle-socket timeout of API requests. Default 120 s. */
   socketTimeoutMs?: number
-  /** Cap of Retry-After read from responses. */
-  retryAfterCapMs?: number
 }
 
 const KEY_HINT =
@@ -35,7 +30,6 @@ const KEY_HINT =
 export class OneCodexClient {
   private readonly http: HttpClient
   private readonly authorization: string
-  private readonly retryAfterCapMs: number
 
   constructor(
     private readonly apiUrl: string,
@@ -45,12 +39,7 @@ export class OneCodexClient {
     assertSecureUrl(apiUrl, 'api-url')
     this.apiUrl = apiUrl.replace(/\/+$/, '')
     this.authorization = basicAuthorization(apiKey)
-    this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS
-    this.http = new HttpClient(USER_AGENT, [], {
-      keepAlive: true,
-      allowRedirects: false,
-      socketTimeout: options.socketTimeoutMs ?? 120_000
-    })
+    this.http = createHttpClient(options.socketTimeoutMs)
   }
 
   /** POST /api/v1/samples/init_upload. `what` names the sample in errors. */
@@ -99,7 +88,6 @@ export class OneCodexClient {
     }
     if (status < 200 || status >= 300) {
       throw httpError(label, status, text, headers, {
-        retryAfterCapMs: this.retryAfterCapMs,
         hint: status === 401 || status === 403 ? KEY_HINT : undefined
       })
     }

@@ -115,7 +115,7 @@ export function pairFiles(
     }
     units.push({ file })
   }
-  units.sort((a, b) => byPath(a.file, b.file))
+  // In path order already: a pair is placed where its R1 file is.
   return { units, problems, warnings }
 }
 

@@ -2,9 +2,9 @@ import * as path from 'node:path'
 import { Inputs } from './constants.js'
 import { braceAlternatives, discoverFiles, type DiscoveredFile } from './discover.js'
 import { checkFile, type FileCheck } from './file-check.js'
-import { byPath, pairFiles } from './pairing.js'
+import { pairFiles } from './pairing.js'
 import { displayPath } from './paths.js'
-import type { Plan, Problem, Sample, SampleFile, Settings } from './types.js'
+import type { Plan, Problem, Sample, Settings } from './types.js'
 
 /** How many files are opened at once while sniffing their first bytes. */
 const CHECK_CONCURRENCY = 16
@@ -55,16 +55,17 @@ export async function planUploads(settings: Settings): Promise<Plan> {
   for (const unit of pairing.units) {
     const file = checks.get(unit.file)?.file
     const mate = unit.mate === undefined ? undefined : checks.get(unit.mate)?.file
-    if (unit.mate !== undefined) {
+    if (unit.mate !== undefined && settings.interleaved === true) {
       const shown = display(unit.file)
-      if (settings.interleaved === true) {
-        problems.push({
-          file: shown,
-          message: `${shown}: ${Inputs.Interleaved} is true but this file is paired with ${path.basename(unit.mate)}: interleaved files hold both reads in one file, so a pair cannot be interleaved. Set ${Inputs.Interleaved}: false (or leave it unset), or ${Inputs.Paired}: false.`
-        })
-      }
+      problems.push({
+        file: shown,
+        message: `${shown}: ${Inputs.Interleaved} is true but this file is paired with ${path.basename(unit.mate)}: interleaved files hold both reads in one file, so a pair cannot be interleaved. Set ${Inputs.Interleaved}: false (or leave it unset), or ${Inputs.Paired}: false.`
+      })
     }
-    if (file && (unit.mate === undefined || mate)) samples.push(mate ? { file, mate } : { file })
+    // checkFile hands out frozen files; pairing keeps the units in path order.
+    if (file && (unit.mate === undefined || mate)) {
+      samples.push(Object.freeze(mate ? { file, mate } : { file }))
+    }
   }
 
   problems.push(...sampleCountProblems(settings, pairing.units.length))
@@ -147,22 +148,9 @@ function sampleCountProblems(settings: Settings, count: number): Problem[] {
   return problems
 }
 
-function freezeFile(file: SampleFile): SampleFile {
-  return Object.isFrozen(file) ? file : Object.freeze({ ...file })
-}
-
 function freezePlan(samples: Sample[], problems: Problem[], warnings: Problem[]): Plan {
-  const frozen = samples
-    .map(s =>
-      Object.freeze(
-        s.mate
-          ? { file: freezeFile(s.file), mate: freezeFile(s.mate) }
-          : { file: freezeFile(s.file) }
-      )
-    )
-    .sort((a, b) => byPath(a.file.path, b.file.path))
   return Object.freeze({
-    samples: Object.freeze(frozen),
+    samples: Object.freeze(samples),
     problems: Object.freeze(problems.map(p => Object.freeze(p))),
     warnings: Object.freeze(warnings.map(p => Object.freeze(p)))
   })

@@ -3,7 +3,7 @@
  * its signature and access-key IDs; none of them may ever reach a log line.
  */
 
-export const MASK = '***'
+const MASK = '***'
 
 // Field names whose values are credentials (S3 POST v2/v4, GCS, Azure-like and generic names).
 // The object `key` is a path, not a credential, and stays readable.

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { Outputs } from './constants.js'
 import { formatBytes, formatDuration } from './format.js'
 import { displayPath } from './paths.js'
+import { sampleBytes, sampleFiles } from './sample.js'
 import type { FailedSample, Problem, Sample, UploadedSample } from './types.js'
 import type { UploadResults } from './uploader.js'
 
@@ -67,9 +68,11 @@ async function writeSummary(samples: readonly Sample[], results: UploadResults):
   const rows = results.outcomes.map((outcome, index) => {
     const sample = samples[index]
     const files = sample
-      ? [sample.file, sample.mate].flatMap(f => (f ? [escapeHtml(f.filename)] : [])).join('<br>')
+      ? sampleFiles(sample)
+          .map(f => escapeHtml(f.filename))
+          .join('<br>')
       : ''
-    const size = sample ? formatBytes(sample.file.size + (sample.mate?.size ?? 0)) : ''
+    const size = sample ? formatBytes(sampleBytes(sample)) : ''
     const time = formatDuration(outcome.durationMs)
     return outcome.ok
       ? [files, size, `<code>${escapeHtml(outcome.sample.sample_id)}</code>`, '✅ confirmed', time]

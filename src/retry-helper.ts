@@ -17,9 +17,9 @@ export interface RetryOptions {
   random?: () => number
 }
 
-export const DEFAULT_BASE_DELAY_MS = 1000
-export const DEFAULT_MAX_DELAY_MS = 30_000
-export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
+const DEFAULT_BASE_DELAY_MS = 1000
+const DEFAULT_MAX_DELAY_MS = 30_000
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
 
 /** Undocumented, test-only: shortens the backoff base for end-to-end tests of the bundle. */
 export const RETRY_BASE_ENV = 'ONECODEX_UPLOAD_RETRY_BASE_MS'
@@ -45,7 +45,7 @@ export class RetryPolicy {
   private readonly sleep: (ms: number) => Promise<void>
   private readonly random: () => number
 
-  constructor(options: RetryOptions) {
+  constructor(private readonly options: RetryOptions) {
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts))
     this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS
     this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS
@@ -57,15 +57,7 @@ export class RetryPolicy {
 
   /** The same policy, its "retrying" lines going to `log` (e.g. one that scrubs secrets). */
   withLog(log: (message: string) => void): RetryPolicy {
-    return new RetryPolicy({
-      maxAttempts: this.maxAttempts,
-      baseDelayMs: this.baseDelayMs,
-      maxDelayMs: this.maxDelayMs,
-      maxRetryAfterMs: this.maxRetryAfterMs,
-      log,
-      sleep: this.sleep,
-      random: this.random
-    })
+    return new RetryPolicy({ ...this.options, log })
   }
 
   /**
@@ -81,13 +73,12 @@ export class RetryPolicy {
         if (!isRetryable(error)) throw error
         if (attempt >= this.maxAttempts) {
           const note = this.maxAttempts > 1 ? ` (gave up after ${this.maxAttempts} attempts)` : ''
-          throw error instanceof UploadError
-            ? new UploadError(`${message}${note}`, {
-                status: error.status,
-                code: error.code,
-                retryable: false
-              })
-            : new UploadError(`${message}${note}`, { retryable: false })
+          const typed = error instanceof UploadError ? error : undefined
+          throw new UploadError(`${message}${note}`, {
+            status: typed?.status,
+            code: typed?.code,
+            retryable: false
+          })
         }
         const delay = this.delayFor(attempt, error)
         this.log(

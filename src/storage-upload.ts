@@ -1,10 +1,8 @@
-import { HttpClient } from '@actions/http-client'
+import type { HttpClient } from '@actions/http-client'
 import * as fs from 'node:fs'
 import type { ClientRequest } from 'node:http'
-import { USER_AGENT } from './onecodex-client.js'
-import { MultipartFileBody } from './multipart-body.js'
-import { readBodyText } from './response-body.js'
-import { DEFAULT_MAX_RETRY_AFTER_MS } from './retry-helper.js'
+import { createHttpClient, readBodyText } from './http.js'
+import { MultipartFileBody, type MultipartFile } from './multipart-body.js'
 import { httpError, networkError, UploadError } from './upload-error.js'
 import { insecureUrlReason } from './url-policy.js'
 
@@ -12,13 +10,6 @@ import { insecureUrlReason } from './url-policy.js'
 export interface StorageTarget {
   url: string
   fields: Readonly<Record<string, string>>
-}
-
-/** The file to send: `filename` is its basename, sent as the file part's filename. */
-export interface FileToSend {
-  path: string
-  filename: string
-  size: number
 }
 
 /** A completed storage POST. `sha256` is of the bytes sent, computed while streaming. */
@@ -31,8 +22,6 @@ export interface StoredFile {
 export interface StorageClientOptions {
   /** A transfer with no bytes moving for this long is aborted (and may be retried). 120 s. */
   socketTimeoutMs?: number
-  /** Cap of Retry-After read from storage responses. */
-  retryAfterCapMs?: number
 }
 
 /**
@@ -42,12 +31,10 @@ export interface StorageClientOptions {
  */
 export class StorageClient {
   private readonly clients = new Map<string, HttpClient>()
-  private readonly socketTimeoutMs: number
-  private readonly retryAfterCapMs: number
+  private readonly socketTimeoutMs?: number
 
   constructor(options: StorageClientOptions = {}) {
-    this.socketTimeoutMs = options.socketTimeoutMs ?? 120_000
-    this.retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_MAX_RETRY_AFTER_MS
+    this.socketTimeoutMs = options.socketTimeoutMs
   }
 
   /**
@@ -56,7 +43,7 @@ export class StorageClient {
    */
   async upload(
     target: StorageTarget,
-    file: FileToSend,
+    file: MultipartFile,
     onProgress?: (sentBytes: number) => void
   ): Promise<StoredFile> {
     const what = `Storage upload of ${file.filename}`
@@ -120,7 +107,6 @@ export class StorageClient {
           { status, retryable: false }
         )
       throw httpError(what, status, body, responseHeaders, {
-        retryAfterCapMs: this.retryAfterCapMs,
         hint:
           status === 403
             ? 'The storage refused the signed upload form (expired or mismatched policy).'
@@ -153,11 +139,7 @@ export class StorageClient {
     const protocol = new URL(url).protocol
     let client = this.clients.get(protocol)
     if (!client) {
-      client = new HttpClient(USER_AGENT, [], {
-        keepAlive: true,
-        allowRedirects: false,
-        socketTimeout: this.socketTimeoutMs
-      })
+      client = createHttpClient(this.socketTimeoutMs)
       this.clients.set(protocol, client)
     }
     return client

@@ -4,13 +4,13 @@
  */
 
 /** HTTP statuses worth another attempt. */
-export const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
+const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
 
 /** S3 XML error codes worth another attempt, whatever the status. */
-export const RETRYABLE_S3_CODES: readonly string[] = ['SlowDown', 'RequestTimeout', 'InternalError']
+const RETRYABLE_S3_CODES: readonly string[] = ['SlowDown', 'RequestTimeout', 'InternalError']
 
 /** Node network error codes worth another attempt. */
-export const RETRYABLE_NETWORK_CODES: readonly string[] = [
+const RETRYABLE_NETWORK_CODES: readonly string[] = [
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -80,24 +80,22 @@ export function networkError(what: string, error: unknown): UploadError {
   const err = error as NodeJS.ErrnoException
   let code = typeof err?.code === 'string' ? err.code : undefined
   const message = err instanceof Error ? err.message : String(error)
-  if (code === undefined && /Request timeout/i.test(message)) code = 'ETIMEDOUT'
+  // http-client's own socket timeout and node's "socket hang up" carry no code.
+  const timedOut = /Request timeout/i.test(message)
+  if (code === undefined && timedOut) code = 'ETIMEDOUT'
   if (code === undefined && /socket hang up/i.test(message)) code = 'ECONNRESET'
   const reason =
-    code === 'ETIMEDOUT' && /Request timeout/i.test(message)
-      ? 'no data moved within the socket timeout'
-      : message
+    code === 'ETIMEDOUT' && timedOut ? 'no data moved within the socket timeout' : message
   return new UploadError(
     `${what} failed: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}`,
-    {
-      code
-    }
+    { code }
   )
 }
 
 /** Parses Retry-After (delta seconds or HTTP date) into milliseconds, capped at `capMs`. */
 export function parseRetryAfter(
   value: string | string[] | undefined,
-  capMs: number,
+  capMs: number = Infinity,
   now: number = Date.now()
 ): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value
@@ -113,18 +111,18 @@ export function parseRetryAfter(
   return Math.min(Math.max(ms, 0), capMs)
 }
 
-export interface ServerMessage {
-  /** Human-readable message from the body (JSON message/msg/error, or S3 XML Message). */
+interface ServerMessage {
+  /** Human-readable message from the body (JSON message/msg/error/detail, or S3 XML Message). */
   message?: string
   /** S3 XML Code. */
   code?: string
 }
 
 /**
- * Extracts the server's own words from an error body: JSON `message`/`msg`/`error`, or S3 XML
- * `<Code>`/`<Message>`. Nothing else of the body is kept (S3 bodies may echo signatures).
+ * Extracts the server's own words from an error body: JSON `message`/`msg`/`error`/`detail`, or
+ * S3 XML `<Code>`/`<Message>`. Nothing else of the body is kept (S3 bodies may echo signatures).
  */
-export function parseServerMessage(body: string, contentType?: string): ServerMessage {
+function parseServerMessage(body: string, contentType?: string): ServerMessage {
   const text = body.trim()
   if (text === '') return {}
   if (text.startsWith('{') || /json/i.test(contentType ?? '')) {
@@ -144,7 +142,7 @@ export function parseServerMessage(body: string, contentType?: string): ServerMe
     const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1]
     return { code: code || undefined, message: message ? clip(decodeXml(message)) : undefined }
   }
-  if (/html/i.test(contentType ?? '') || text.startsWith('<')) return {}
+  if (/html/i.test(contentType ?? '')) return {}
   return { message: clip(text.split(/\r?\n/)[0]) }
 }
 
@@ -163,14 +161,15 @@ function decodeXml(text: string): string {
 
 /**
  * Builds the UploadError for an HTTP error response of `what` (e.g. "init_upload for x.fq").
- * `hint` is appended for fatal statuses (e.g. the API-key hint for 401/403).
+ * `hint` is appended for fatal statuses (e.g. the API-key hint for 401/403). Retry-After is
+ * kept as sent unless `retryAfterCapMs` is given: the RetryPolicy caps the delay it waits.
  */
 export function httpError(
   what: string,
   status: number,
   body: string,
   headers: Record<string, string | string[] | undefined>,
-  options: { retryAfterCapMs: number; hint?: string }
+  options: { retryAfterCapMs?: number; hint?: string } = {}
 ): UploadError {
   const contentType = headers['content-type']
   const { message, code } = parseServerMessage(
@@ -178,14 +177,10 @@ export function httpError(
     Array.isArray(contentType) ? contentType[0] : contentType
   )
   const said = [code, message].filter(Boolean).join(': ')
-  const retryAfterMs = parseRetryAfter(headers['retry-after'], options.retryAfterCapMs)
-  const error = new UploadError(`${what} failed with HTTP ${status}${said ? ` (${said})` : ''}.`, {
+  const hint = options.hint && !isRetryableDetails(status, code) ? ` ${options.hint}` : ''
+  return new UploadError(`${what} failed with HTTP ${status}${said ? ` (${said})` : ''}.${hint}`, {
     status,
     code,
-    retryAfterMs
+    retryAfterMs: parseRetryAfter(headers['retry-after'], options.retryAfterCapMs)
   })
-  if (!error.retryable && options.hint) {
-    return new UploadError(`${error.message} ${options.hint}`, { status, code, retryAfterMs })
-  }
-  return error
 }

@@ -6,6 +6,7 @@ import { formatBytes, formatDuration, formatRate } from './format.js'
 import { ProgressReporter } from './progress.js'
 import { redactFields, redactText, redactUrl, sensitiveValues } from './redact.js'
 import { baseDelayFromEnv, RetryPolicy } from './retry-helper.js'
+import { sampleBytes, sampleLabel } from './sample.js'
 import { StorageClient, type StorageTarget } from './storage-upload.js'
 import type { FailedSample, Sample, SampleFile, Settings, UploadedSample } from './types.js'
 import { UploadError } from './upload-error.js'
@@ -89,7 +90,7 @@ async function uploadOne(
 ): Promise<SampleOutcome> {
   const started = Date.now()
   const name = sampleLabel(sample)
-  const total = sample.file.size + (sample.mate?.size ?? 0)
+  const total = sampleBytes(sample)
   // Server messages may echo the key or a policy back: every line of this sample, retry lines
   // included, and its error are scrubbed of them before they are shown.
   const secrets = keyForms(settings.apiKey)
@@ -164,9 +165,4 @@ async function uploadOne(
       durationMs: Date.now() - started
     }
   }
-}
-
-/** "x.fq" or "x_R1.fq + x_R2.fq": how a sample is named in log lines and messages. */
-export function sampleLabel(sample: Sample): string {
-  return sample.mate ? `${sample.file.filename} + ${sample.mate.filename}` : sample.file.filename
 }

@@ -1,4 +1,21 @@
+/** The HTTP plumbing the API client and the storage client share. */
+import { HttpClient } from '@actions/http-client'
 import type { IncomingMessage } from 'node:http'
+
+const USER_AGENT = 'onecodex-upload-action'
+
+/**
+ * An http-client for our requests: keep-alive, no redirect followed (a consumed upload stream
+ * cannot be replayed), and a request given up when no bytes move for `socketTimeoutMs` (default
+ * 120 s). It retries nothing: retries belong to the RetryPolicy.
+ */
+export function createHttpClient(socketTimeoutMs = 120_000): HttpClient {
+  return new HttpClient(USER_AGENT, [], {
+    keepAlive: true,
+    allowRedirects: false,
+    socketTimeout: socketTimeoutMs
+  })
+}
 
 /**
  * Reads a response body as text, keeping at most `limit` bytes (the rest is drained, so a
