@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import * as path from 'node:path'
-import { braceAlternatives, discoverFiles, rootPattern } from '../src/discover.js'
+import { braceAlternatives, discoverFiles, rootPattern } from '../src/plan/discover.js'
 import { fastq, tempWorkspace } from './helpers/fixtures.js'
 
 describe('discoverFiles (real directory tree)', () => {

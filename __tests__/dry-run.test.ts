@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { printPlan } from '../src/dry-run.js'
-import { planUploads } from '../src/planner.js'
-import type { Settings } from '../src/types.js'
+import { printPlan } from '../src/report/dry-run.js'
+import { planUploads } from '../src/plan/planner.js'
+import type { Settings } from '../src/shared/types.js'
 import { captureStdout, fasta, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
 
 describe('printPlan', () => {
@@ -27,6 +27,7 @@ describe('printPlan', () => {
       maxAttempts: 5,
       ifNoFilesFound: 'error',
       dryRun: true,
+      uploadMethod: 'auto',
       workspace: ws.dir
     }
     const plan = await planUploads(settings)
@@ -36,11 +37,11 @@ describe('printPlan', () => {
     const lines = out.split('\n')
 
     expect(lines[0]).toBe('::group::Dry run: 2 samples planned')
-    expect(out).toContain('Sample 1 of 2 (single file)')
+    expect(out).toContain('Sample 1 of 2 (single file, standard route)')
     expect(out).toContain(
       `  file: ref/contigs.fa — ${(single.length / 1000).toFixed(1)} kB (${single.length.toLocaleString('en-US')} bytes), FASTA, uncompressed`
     )
-    expect(out).toContain('Sample 2 of 2 (paired-end)')
+    expect(out).toContain('Sample 2 of 2 (paired-end, standard route)')
     expect(out).toContain(
       `  R1: run/S1_R1_001.fastq.gz — ${r1.length} B (${r1.length} bytes), FASTQ, gzip-compressed`
     )

@@ -19,7 +19,7 @@ import {
   type SandboxOptions
 } from '../sandbox/emulator.js'
 import { ACTION_ENTRY, runAction, type ActionRun } from '../sandbox/runner.js'
-import type { UploadedSample } from '../src/types.js'
+import type { UploadedSample } from '../src/shared/types.js'
 
 const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'e2e-secret-key-0123456789'

@@ -11,8 +11,8 @@ import {
   parseExtension,
   sizeViolation,
   sniffHead
-} from '../src/file-check.js'
-import { MAX_UPLOAD_BYTES } from '../src/spec.js'
+} from '../src/plan/file-check.js'
+import { MAX_OBJECT_BYTES, MAX_UPLOAD_BYTES } from '../src/contract/spec.js'
 import { fasta, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
 
 describe('filenameViolation (spec pattern, ECMAScript semantics)', () => {
@@ -95,13 +95,13 @@ describe('sizeViolation', () => {
   it.each([
     [0, /is empty \(0 bytes\): One Codex needs at least 1 byte/],
     [
-      MAX_UPLOAD_BYTES + 1,
-      /is 20\.0 GB \(20,000,000,001 bytes\): larger than the 20\.0 GB \(20,000,000,000 bytes\) limit/
+      MAX_OBJECT_BYTES + 1,
+      /larger than 5\.5 TB \(5,497,558,138,880 bytes\), the largest object S3 stores/
     ]
   ])('refuses %d bytes', (size, message) => {
     expect(sizeViolation(size)).toMatch(message)
   })
-  it.each([1, 1000, MAX_UPLOAD_BYTES])('accepts %d bytes', size => {
+  it.each([1, 1000, MAX_UPLOAD_BYTES + 1, MAX_OBJECT_BYTES])('accepts %d bytes', size => {
     expect(sizeViolation(size)).toBeUndefined()
   })
 })
@@ -202,7 +202,7 @@ describe('checkFile (real files)', () => {
     ['ok.fastq', fastq(), 'FASTQ', 'none'],
     ['ok_R1_001.fastq.gz', gz(fastq()), 'FASTQ', 'gzip'],
     ['ok.fna.gzip', gz(fasta()), 'FASTA', 'gzip']
-  ])('accepts %s as a frozen SampleFile', async (name, content, format, compression) => {
+  ])('accepts %s as a frozen Source', async (name, content, format, compression) => {
     const result = await check(name, content)
     expect(result.problems).toEqual([])
     expect(result.file).toMatchObject({
@@ -240,16 +240,17 @@ describe('checkFile (real files)', () => {
     })
   })
 
-  it('refuses a file over 20 GB, saying its size and the limit (sparse file)', async () => {
+  it('accepts a file over 20 GB (the multipart route takes it) and refuses one over 5 TiB (sparse files)', async () => {
     // A real head (longer than the bytes sniffed), then a sparse hole up to the size.
     const file = ws.write('huge.fastq', fastq(5000))
     truncateSync(file, MAX_UPLOAD_BYTES + 1)
-    const result = await checkFile(file, MAX_UPLOAD_BYTES + 1, 'huge.fastq')
+    expect((await checkFile(file, MAX_UPLOAD_BYTES + 1, 'huge.fastq')).problems).toEqual([])
+    const result = await checkFile(file, MAX_OBJECT_BYTES + 1, 'huge.fastq')
     expect(result.problems).toEqual([
       {
         file: 'huge.fastq',
         message:
-          'huge.fastq: the file is 20.0 GB (20,000,000,001 bytes): larger than the 20.0 GB (20,000,000,000 bytes) limit of a standard upload.'
+          'huge.fastq: the file is 5.5 TB (5,497,558,138,881 bytes): larger than 5.5 TB (5,497,558,138,880 bytes), the largest object S3 stores (even in 10,000 parts).'
       }
     ])
   })

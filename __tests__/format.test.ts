@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { describeSize, formatBytes, formatDuration, formatRate } from '../src/format.js'
+import { describeSize, formatBytes, formatDuration, formatRate } from '../src/shared/format.js'
 
 describe('formatBytes', () => {
   it.each([

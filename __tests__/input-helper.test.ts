@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { getInputs, parsePatterns, parseTags } from '../src/input-helper.js'
+import { getInputs, parsePatterns, parseTags } from '../src/inputs/input-helper.js'
 import { captureStdout, setInputs } from './helpers/fixtures.js'
 
 const saved = { ...process.env }
@@ -39,6 +39,7 @@ describe('getInputs', () => {
       maxAttempts: 5,
       ifNoFilesFound: 'error',
       dryRun: false,
+      uploadMethod: 'auto',
       workspace: '/ws'
     })
     expect(out).toContain('::add-mask::k3y')

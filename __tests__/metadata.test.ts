@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { isDateTime, validateMetadata } from '../src/metadata.js'
-import type { Json } from '../src/types.js'
+import { isDateTime, validateMetadata } from '../src/inputs/metadata.js'
+import type { Json } from '../src/shared/types.js'
 
 describe('validateMetadata', () => {
   it.each<[string, Json]>([

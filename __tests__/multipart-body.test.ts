@@ -2,8 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
 import { truncateSync } from 'node:fs'
 import { Writable } from 'node:stream'
-import { BUFFERS_IN_FLIGHT, MultipartFileBody, READ_CHUNK_BYTES } from '../src/multipart-body.js'
-import { tempWorkspace } from './helpers/fixtures.js'
+import {
+  BUFFERS_IN_FLIGHT,
+  MultipartFileBody,
+  READ_CHUNK_BYTES
+} from '../src/upload/multipart-body.js'
+import { tempWorkspace, wholeFile } from './helpers/fixtures.js'
 import { parseMultipart } from './helpers/raw-server.js'
 
 const FIELDS = { key: 'user_ab/file_cd/${filename}', acl: 'private', success_action_status: '201' }
@@ -49,11 +53,7 @@ describe('MultipartFileBody', () => {
     // More chunks than buffers, so every buffer is reused several times.
     const content = randomBytes(READ_CHUNK_BYTES * (BUFFERS_IN_FLIGHT + 3) + 17)
     const file = ws.write('reads_R1.fastq', content)
-    const body = new MultipartFileBody(FIELDS, {
-      path: file,
-      filename: 'reads_R1.fastq',
-      size: content.length
-    })
+    const body = new MultipartFileBody(FIELDS, wholeFile(file, 'reads_R1.fastq'))
     const sink = new LateCopySink()
 
     await sent(body, sink)
@@ -75,22 +75,14 @@ describe('MultipartFileBody', () => {
     const content = randomBytes(READ_CHUNK_BYTES * 2 + 5)
     const file = ws.write('x.fq', content)
     const seen: number[] = []
-    const body = new MultipartFileBody(
-      FIELDS,
-      { path: file, filename: 'x.fq', size: content.length },
-      bytes => seen.push(bytes)
-    )
+    const body = new MultipartFileBody(FIELDS, wholeFile(file, 'x.fq'), bytes => seen.push(bytes))
     await sent(body, new LateCopySink(0))
     expect(seen).toEqual([READ_CHUNK_BYTES, READ_CHUNK_BYTES * 2, content.length])
   })
 
   it('fails, naming the file, when the file is shorter than planned', async () => {
     const file = ws.write('short.fq', randomBytes(READ_CHUNK_BYTES + 100))
-    const body = new MultipartFileBody(FIELDS, {
-      path: file,
-      filename: 'short.fq',
-      size: READ_CHUNK_BYTES + 100
-    })
+    const body = new MultipartFileBody(FIELDS, wholeFile(file, 'short.fq'))
     truncateSync(file, 1000)
     const sink = new LateCopySink(0)
 
@@ -104,11 +96,7 @@ describe('MultipartFileBody', () => {
   it('stops reading when the destination closes before the end', async () => {
     const content = randomBytes(READ_CHUNK_BYTES * 8)
     const file = ws.write('big.fq', content)
-    const body = new MultipartFileBody(FIELDS, {
-      path: file,
-      filename: 'big.fq',
-      size: content.length
-    })
+    const body = new MultipartFileBody(FIELDS, wholeFile(file, 'big.fq'))
     const sink = new LateCopySink(5)
     const closed = new Promise(resolve => body.on('close', resolve))
     body.on('error', () => undefined)

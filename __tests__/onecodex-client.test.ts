@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
-import { OneCodexClient, parseInitResponse } from '../src/onecodex-client.js'
-import { isRetryable, UploadError } from '../src/upload-error.js'
+import { OneCodexClient, parseInitResponse } from '../src/upload/onecodex-client.js'
+import { isRetryable, UploadError } from '../src/upload/upload-error.js'
 
 let sandbox: Sandbox
 let client: OneCodexClient

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { pairFiles, readName } from '../src/pairing.js'
+import { pairFiles, readName } from '../src/plan/pairing.js'
 
 describe('readName', () => {
   it.each<[string, 1 | 2, 'R' | 'digit', string]>([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { displayPath } from '../src/paths.js'
+import { displayPath } from '../src/shared/paths.js'
 
 describe('displayPath', () => {
   it('names files inside the workspace relative to it, with forward slashes (annotations)', () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { symlinkSync } from 'node:fs'
 import * as path from 'node:path'
-import { planUploads } from '../src/planner.js'
-import type { Settings } from '../src/types.js'
+import { planUploads } from '../src/plan/planner.js'
+import type { Settings } from '../src/shared/types.js'
 import { fasta, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
 
 let ws: ReturnType<typeof tempWorkspace>
@@ -22,6 +22,7 @@ function settings(overrides: Partial<Settings> = {}): Settings {
     maxAttempts: 5,
     ifNoFilesFound: 'error',
     dryRun: false,
+    uploadMethod: 'auto',
     workspace: ws.dir,
     ...overrides
   }

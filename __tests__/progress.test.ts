@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { ProgressReporter } from '../src/progress.js'
+import { ProgressReporter } from '../src/upload/progress.js'
 
 /** A reporter on a manual clock; returns it, the lines and a clock setter. */
 function reporter(total: number) {

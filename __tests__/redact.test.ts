@@ -5,7 +5,7 @@ import {
   redactText,
   redactUrl,
   sensitiveValues
-} from '../src/redact.js'
+} from '../src/shared/redact.js'
 
 describe('isSensitiveField', () => {
   it.each([

@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { parseOutputFile } from '../sandbox/runner.js'
-import { reportResults, setEmptyOutputs } from '../src/report.js'
-import type { Sample, SampleFile } from '../src/types.js'
-import type { UploadResults } from '../src/uploader.js'
+import { reportResults, setEmptyOutputs } from '../src/report/report.js'
+import type { Sample, Source } from '../src/shared/types.js'
+import type { UploadResults } from '../src/upload/uploader.js'
 import { captureStdout, tempWorkspace } from './helpers/fixtures.js'
 
 let ws: ReturnType<typeof tempWorkspace>
@@ -34,11 +34,12 @@ const outputs = (): Record<string, string> => parseOutputFile(readFileSync(outpu
 // The workspace the sample paths lie in (report only computes paths; nothing is read).
 const WORKSPACE = path.resolve('/github/workspace')
 
-function file(name: string, size: number): SampleFile {
+function file(name: string, size: number): Source {
   return {
     path: path.join(WORKSPACE, 'reads', name),
     filename: name,
     size,
+    segments: [{ path: path.join(WORKSPACE, 'reads', name), size }],
     format: 'FASTQ',
     compression: 'gzip'
   }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { baseDelayFromEnv, RetryPolicy, RETRY_BASE_ENV } from '../src/retry-helper.js'
-import { StorageClient } from '../src/storage-upload.js'
-import { httpError, isRetryable, parseRetryAfter, UploadError } from '../src/upload-error.js'
-import { tempWorkspace } from './helpers/fixtures.js'
+import { baseDelayFromEnv, RetryPolicy, RETRY_BASE_ENV } from '../src/upload/retry-helper.js'
+import { StorageClient } from '../src/upload/storage-upload.js'
+import { httpError, isRetryable, parseRetryAfter, UploadError } from '../src/upload/upload-error.js'
+import { tempWorkspace, wholeFile } from './helpers/fixtures.js'
 import { startRawServer } from './helpers/raw-server.js'
 
 /** A policy whose sleeps are recorded instead of waited. */
@@ -106,10 +106,7 @@ describe('RetryPolicy.execute', () => {
       const lines: string[] = []
       const policy = new RetryPolicy({ maxAttempts: 3, baseDelayMs: 1, log: l => lines.push(l) })
       const stored = await policy.execute('r.fq: storage upload', () =>
-        storage.upload(
-          { url: server.url, fields: {} },
-          { path: file, filename: 'r.fq', size: content.length }
-        )
+        storage.upload({ url: server.url, fields: {} }, wholeFile(file, 'r.fq'))
       )
       expect(stored.status).toBe(204)
       expect(server.requests).toHaveLength(3)

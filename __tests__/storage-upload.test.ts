@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
 import { truncateSync } from 'node:fs'
-import { StorageClient, expectedStatuses } from '../src/storage-upload.js'
-import { isRetryable, UploadError } from '../src/upload-error.js'
-import { tempWorkspace } from './helpers/fixtures.js'
+import { StorageClient, expectedStatuses } from '../src/upload/storage-upload.js'
+import { isRetryable, UploadError } from '../src/upload/upload-error.js'
+import { tempWorkspace, wholeFile } from './helpers/fixtures.js'
 import { parseMultipart, startRawServer, type RawServer } from './helpers/raw-server.js'
 
 const FIELDS = {
@@ -43,7 +43,7 @@ describe('StorageClient.upload', () => {
 
     const stored = await storage.upload(
       { url: `${server.url}/bucket`, fields: FIELDS },
-      { path: file, filename: 'reads_R1.fastq.gz', size: content.length }
+      wholeFile(file, 'reads_R1.fastq.gz')
     )
 
     expect(server.requests).toHaveLength(1)
@@ -71,7 +71,7 @@ describe('StorageClient.upload', () => {
       index === 0 ? { kind: 'reset', afterBytes: 1024 * 1024 } : { kind: 'respond', status: 201 }
     )
     const target = { url: server.url, fields: FIELDS }
-    const local = { path: file, filename: 'sample.fq', size: content.length }
+    const local = wholeFile(file, 'sample.fq')
 
     const first = await storage.upload(target, local).catch((error: unknown) => error)
     expect(first).toBeInstanceOf(UploadError)
@@ -94,10 +94,7 @@ describe('StorageClient.upload', () => {
     const quick = new StorageClient({ socketTimeoutMs: 300 })
     try {
       const error = await quick
-        .upload(
-          { url: server.url, fields: FIELDS },
-          { path: file, filename: 'big.fq', size: 64 * 1024 * 1024 }
-        )
+        .upload({ url: server.url, fields: FIELDS }, wholeFile(file, 'big.fq'))
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(UploadError)
       expect((error as UploadError).code).toBe('ETIMEDOUT')
@@ -125,7 +122,7 @@ describe('StorageClient.upload', () => {
           }
     )
     const target = { url: server.url, fields: FIELDS }
-    const local = { path: file, filename: 'x.fa', size: 8 }
+    const local = wholeFile(file, 'x.fa')
     const slow = (await storage.upload(target, local).catch(e => e)) as UploadError
     expect(slow.code).toBe('SlowDown')
     expect(slow.retryable).toBe(true)
@@ -145,7 +142,7 @@ describe('StorageClient.upload', () => {
         : { kind: 'respond', status: 201 }
     )
     const error = (await storage
-      .upload({ url: server.url, fields: FIELDS }, { path: file, filename: 'x.fa', size: 8 })
+      .upload({ url: server.url, fields: FIELDS }, wholeFile(file, 'x.fa'))
       .catch(e => e)) as UploadError
     expect(error.message).toContain('redirected (HTTP 307)')
     expect(error.retryable).toBe(false)
@@ -155,10 +152,7 @@ describe('StorageClient.upload', () => {
   it('refuses a plain-http upload_url on a non-loopback host before any request', async () => {
     const file = ws.write('x.fa', '>s\nACGT\n')
     const error = (await storage
-      .upload(
-        { url: 'http://storage.example.com/bucket', fields: FIELDS },
-        { path: file, filename: 'x.fa', size: 8 }
-      )
+      .upload({ url: 'http://storage.example.com/bucket', fields: FIELDS }, wholeFile(file, 'x.fa'))
       .catch(e => e)) as UploadError
     expect(error.message).toContain('upload_url "http://storage.example.com" uses http')
     expect(error.retryable).toBe(false)
@@ -167,7 +161,7 @@ describe('StorageClient.upload', () => {
   it('expects 200/204 when success_action_status is absent and stops on an unexpected 2xx', async () => {
     const file = ws.write('x.fa', '>s\nACGT\n')
     server = await startRawServer(() => ({ kind: 'respond', status: 204 }))
-    const local = { path: file, filename: 'x.fa', size: 8 }
+    const local = wholeFile(file, 'x.fa')
     const { key, policy } = FIELDS
     await expect(
       storage.upload({ url: server.url, fields: { key, policy } }, local)
@@ -186,7 +180,7 @@ describe('StorageClient.upload', () => {
     const error = (await storage
       .upload(
         { url: server.url, fields: FIELDS },
-        { path: `${ws.dir}/gone.fq`, filename: 'gone.fq', size: 10 }
+        { filename: 'gone.fq', size: 10, segments: [{ path: `${ws.dir}/gone.fq`, size: 10 }] }
       )
       .catch(e => e)) as UploadError
     expect(error).toBeInstanceOf(UploadError)

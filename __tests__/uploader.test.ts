@@ -4,8 +4,8 @@ import { statSync } from 'node:fs'
 import * as path from 'node:path'
 import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
-import type { Sample, SampleFile, Settings } from '../src/types.js'
-import { uploadSamples, type UploadResults } from '../src/uploader.js'
+import type { Sample, Source, Settings } from '../src/shared/types.js'
+import { uploadSamples, type UploadResults } from '../src/upload/uploader.js'
 import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
 import { startRawServer } from './helpers/raw-server.js'
 
@@ -36,17 +36,20 @@ function settings(overrides: Partial<Settings> = {}): Settings {
     maxAttempts: 3,
     ifNoFilesFound: 'error',
     dryRun: false,
+    uploadMethod: 'auto',
     workspace: ws.dir,
     ...overrides
   }
 }
 
-function sampleFile(name: string, content: string | Buffer): SampleFile {
+function sampleFile(name: string, content: string | Buffer): Source {
   const file = ws.write(name, content)
+  const size = statSync(file).size
   return {
     path: file,
     filename: path.basename(file),
-    size: statSync(file).size,
+    size,
+    segments: [{ path: file, size }],
     format: 'FASTQ',
     compression: 'none'
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { insecureUrlReason, isLoopbackHost } from '../src/url-policy.js'
+import { insecureUrlReason, isLoopbackHost } from '../src/shared/url-policy.js'
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.5.6.7', 'localhost', 'LOCALHOST', '::1', '[::1]'])(

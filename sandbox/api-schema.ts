@@ -10,7 +10,7 @@ import {
   PROJECT_MAX_LENGTH,
   SAMPLE_TYPES,
   TAG_MAX_LENGTH
-} from '../src/spec.js'
+} from '../src/contract/spec.js'
 
 type Check = (value: unknown, path: string) => string | undefined
 

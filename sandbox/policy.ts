@@ -3,7 +3,7 @@
  * init_upload's `additional_fields`, and the checks S3 applies to a POST that carries one.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { MAX_UPLOAD_BYTES } from '../src/spec.js'
+import { MAX_UPLOAD_BYTES } from '../src/contract/spec.js'
 
 export type Condition =
   | Record<string, string>

@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import { printPlan } from './dry-run.js'
-import { getInputs } from './input-helper.js'
-import { planUploads } from './planner.js'
-import { reportProblems, reportResults, setEmptyOutputs } from './report.js'
-import { uploadSamples } from './uploader.js'
+import { printPlan } from './report/dry-run.js'
+import { getInputs } from './inputs/input-helper.js'
+import { planUploads } from './plan/planner.js'
+import { reportProblems, reportResults, setEmptyOutputs } from './report/report.js'
+import { uploadSamples } from './upload/uploader.js'
 
 /**
  * The action: inputs → plan (discover, pair, validate) → upload → report.

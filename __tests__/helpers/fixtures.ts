@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -90,4 +90,13 @@ export async function captureOutput(
 export function setInputs(inputs: Record<string, string>): void {
   for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
   Object.assign(process.env, inputEnv(inputs))
+}
+
+/** A one-segment source of the file at `file` as it is on disk (what planning hands out). */
+export function wholeFile(
+  file: string,
+  filename = path.basename(file)
+): { path: string; filename: string; size: number; segments: { path: string; size: number }[] } {
+  const size = statSync(file).size
+  return { path: file, filename, size, segments: [{ path: file, size }] }
 }

@@ -1,9 +1,9 @@
 import * as glob from '@actions/glob'
 import { realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
-import { Inputs } from './constants.js'
+import { Inputs } from '../shared/constants.js'
 import { byPath } from './pairing.js'
-import type { Problem } from './types.js'
+import type { Problem } from '../shared/types.js'
 
 /** A regular file matched by the `files` patterns. */
 export interface DiscoveredFile {

@@ -1,10 +1,10 @@
 import type { HttpClient } from '@actions/http-client'
-import * as fs from 'node:fs'
 import type { ClientRequest } from 'node:http'
 import { createHttpClient, readBodyText } from './http.js'
 import { MultipartFileBody, type MultipartFile } from './multipart-body.js'
+import { changedSegment } from './source-reader.js'
 import { httpError, networkError, UploadError } from './upload-error.js'
-import { insecureUrlReason } from './url-policy.js'
+import { insecureUrlReason } from '../shared/url-policy.js'
 
 /** Where one file goes: init_upload's upload_url and additional_fields (order kept). */
 export interface StorageTarget {
@@ -120,12 +120,8 @@ export class StorageClient {
         `${what}: storage answered HTTP ${status} after ${sent} of ${file.size} bytes.`,
         { status, retryable: false }
       )
-    const now = await fs.promises.stat(file.path)
-    if (now.size !== file.size)
-      throw new UploadError(
-        `${what}: ${file.path} changed size while uploading (${file.size} → ${now.size} bytes).`,
-        { retryable: false }
-      )
+    const changed = await changedSegment(file)
+    if (changed) throw new UploadError(`${what}: ${changed}`, { retryable: false })
     return { sha256: form.sha256(), bytes: sent, status }
   }
 

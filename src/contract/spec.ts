@@ -9,6 +9,16 @@ export const FILENAME_PATTERN = /^[\w.]+[\w\-.[\](){} ]*\.[\w.]+$/
 /** The standard upload's size limit: 20 GB. */
 export const MAX_UPLOAD_BYTES = 20 * 1000 ** 3
 
+// Object storage facts (S3, which both routes end in; see onecodex-other-routes.md).
+/** The most S3 takes in one request, so in one form POST of the standard route: 5 GB. */
+export const MAX_SINGLE_REQUEST_BYTES = 5 * 1000 ** 3
+/** S3 multipart limits: at most 10,000 parts of 5 MiB (the last may be smaller) to 5 GiB. */
+export const MAX_PARTS = 10_000
+export const MIN_PART_BYTES = 5 * 1024 ** 2
+export const MAX_PART_BYTES = 5 * 1024 ** 3
+/** The largest S3 object, so the largest file the multipart route can send: 5 TiB. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4
+
 export const FASTA_EXTENSIONS = ['.fa', '.fasta', '.fna', '.ffn', '.fas'] as const
 export const FASTQ_EXTENSIONS = ['.fq', '.fastq'] as const
 export const GZIP_SUFFIXES = ['.gz', '.gzip'] as const

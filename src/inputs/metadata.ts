@@ -1,5 +1,5 @@
-import { LIBRARY_TYPES, PLATFORMS, SAMPLE_TYPES } from './spec.js'
-import type { Json } from './types.js'
+import { LIBRARY_TYPES, PLATFORMS, SAMPLE_TYPES } from '../contract/spec.js'
+import type { Json } from '../shared/types.js'
 
 type Check = (value: Json, at: string) => string[]
 

@@ -1,7 +1,7 @@
-import type { Sample, SampleFile } from './types.js'
+import type { Sample, Source } from './types.js'
 
 /** The sample's files: R1 (or the only file), then its R2 mate. */
-export function sampleFiles(sample: Sample): SampleFile[] {
+export function sampleFiles(sample: Sample): Source[] {
   return sample.mate ? [sample.file, sample.mate] : [sample.file]
 }
 

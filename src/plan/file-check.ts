@@ -6,10 +6,10 @@ import {
   FASTQ_EXTENSIONS,
   FILENAME_PATTERN,
   GZIP_SUFFIXES,
-  MAX_UPLOAD_BYTES
-} from './spec.js'
-import { describeSize } from './format.js'
-import type { Compression, Problem, SampleFile, SequenceFormat } from './types.js'
+  MAX_OBJECT_BYTES
+} from '../contract/spec.js'
+import { describeSize } from '../shared/format.js'
+import type { Compression, Problem, Source, SequenceFormat } from '../shared/types.js'
 
 /** How many bytes of each file (and of each gzip file's decompressed stream) are looked at. */
 export const HEAD_BYTES = 64 * 1024
@@ -87,8 +87,8 @@ export function extensionViolation(filename: string): string {
 /** Why `size` is outside 1 byte .. 20 GB, or undefined when it is fine. */
 export function sizeViolation(size: number): string | undefined {
   if (size < 1) return 'is empty (0 bytes): One Codex needs at least 1 byte per file.'
-  if (size > MAX_UPLOAD_BYTES) {
-    return `is ${describeSize(size)}: larger than the ${describeSize(MAX_UPLOAD_BYTES)} limit of a standard upload.`
+  if (size > MAX_OBJECT_BYTES) {
+    return `is ${describeSize(size)}: larger than ${describeSize(MAX_OBJECT_BYTES)}, the largest object S3 stores (even in 10,000 parts).`
   }
   return undefined
 }
@@ -211,9 +211,9 @@ async function readHead(file: string, size: number): Promise<Buffer> {
   }
 }
 
-/** A checked file: a SampleFile when every rule passed, and the problems found otherwise. */
+/** A checked file: a Source when every rule passed, and the problems found otherwise. */
 export interface FileCheck {
-  readonly file?: SampleFile
+  readonly file?: Source
   readonly problems: readonly Problem[]
 }
 
@@ -258,6 +258,7 @@ export async function checkFile(file: string, size: number, display: string): Pr
       path: file,
       filename,
       size,
+      segments: Object.freeze([Object.freeze({ path: file, size })]),
       format: ext.format,
       compression: ext.compression
     }),

@@ -1,9 +1,9 @@
 import type { HttpClient } from '@actions/http-client'
 import { basicAuthorization } from './auth.js'
 import { createHttpClient, readBodyText } from './http.js'
-import type { InitUploadBody } from './init-body.js'
+import type { InitUploadBody } from '../contract/init-body.js'
 import { httpError, networkError, UploadError } from './upload-error.js'
-import { assertSecureUrl } from './url-policy.js'
+import { assertSecureUrl } from '../shared/url-policy.js'
 
 /** What init_upload hands back, checked and with every field value as a string, order kept. */
 export interface InitUploadResponse {

@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import { parseExtension } from './file-check.js'
-import type { Problem } from './types.js'
+import type { Problem } from '../shared/types.js'
 
 /** What a filename says about its read number. */
 export interface ReadName {

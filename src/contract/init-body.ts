@@ -1,5 +1,5 @@
-import { sampleBytes } from './sample.js'
-import type { Json, Sample, Settings } from './types.js'
+import { sampleBytes } from '../shared/sample.js'
+import type { Json, Sample, Settings } from '../shared/types.js'
 
 /** The JSON body of POST /api/v1/samples/init_upload for one sample. */
 export interface InitUploadBody {
@@ -13,6 +13,34 @@ export interface InitUploadBody {
   interleaved?: boolean
   sample_id?: string
   external_sample_id?: string
+}
+
+/**
+ * The JSON body of POST /api/v1/samples/init_multipart_upload: init_upload's fields without
+ * `size`, `upload_type` and `interleaved`, which that route does not take (onecodex-other-routes.md).
+ */
+export type InitMultipartUploadBody = Omit<InitUploadBody, 'size' | 'upload_type' | 'interleaved'>
+
+/** The body the sample's route starts with: init_upload's, or init_multipart_upload's. */
+export function buildRouteInitBody(
+  sample: Sample,
+  settings: Settings
+): InitUploadBody | InitMultipartUploadBody {
+  return sample.route === 'multipart'
+    ? buildMultipartInitBody(sample, settings)
+    : buildInitBody(sample, settings)
+}
+
+/** Builds init_multipart_upload's body: only fields the user set are sent, never the key. */
+export function buildMultipartInitBody(
+  sample: Sample,
+  settings: Settings
+): InitMultipartUploadBody {
+  const { size, upload_type, interleaved, ...body } = buildInitBody(sample, settings)
+  void size
+  void upload_type
+  void interleaved
+  return body
 }
 
 /**

@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
-import { Outputs } from './constants.js'
-import { formatBytes, formatDuration } from './format.js'
-import { displayPath } from './paths.js'
-import { sampleBytes, sampleFiles } from './sample.js'
-import type { FailedSample, Problem, Sample, UploadedSample } from './types.js'
-import type { UploadResults } from './uploader.js'
+import { Outputs } from '../shared/constants.js'
+import { formatBytes, formatDuration } from '../shared/format.js'
+import { displayPath } from '../shared/paths.js'
+import { sampleBytes, sampleFiles } from '../shared/sample.js'
+import type { FailedSample, Problem, Sample, UploadedSample } from '../shared/types.js'
+import type { UploadResults } from '../upload/uploader.js'
 
 /** Outputs when nothing was uploaded: empty arrays, so later steps can always parse them. */
 export function setEmptyOutputs(): void {

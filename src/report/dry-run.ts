@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import { describeSize } from './format.js'
-import { buildInitBody } from './init-body.js'
-import { displayPath } from './paths.js'
-import { sampleBytes, sampleFiles } from './sample.js'
-import type { Plan, SampleFile, Settings } from './types.js'
+import { describeSize } from '../shared/format.js'
+import { buildRouteInitBody } from '../contract/init-body.js'
+import { displayPath } from '../shared/paths.js'
+import { sampleBytes, sampleFiles } from '../shared/sample.js'
+import type { Plan, Source, Settings } from '../shared/types.js'
 
 /**
  * Prints what a run would upload: each sample with its file(s), size, format and compression,
@@ -11,7 +11,7 @@ import type { Plan, SampleFile, Settings } from './types.js'
  */
 export function printPlan(plan: Plan, settings: Settings): void {
   const count = plan.samples.length
-  const describe = (role: string, file: SampleFile): string =>
+  const describe = (role: string, file: Source): string =>
     `  ${role}: ${displayPath(file.path, settings.workspace)} — ${describeSize(file.size)}, ${file.format}, ${file.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}`
 
   let files = 0
@@ -19,10 +19,14 @@ export function printPlan(plan: Plan, settings: Settings): void {
   core.startGroup(`Dry run: ${count} sample${count === 1 ? '' : 's'} planned`)
   try {
     plan.samples.forEach((sample, index) => {
-      core.info(`Sample ${index + 1} of ${count} (${sample.mate ? 'paired-end' : 'single file'})`)
+      const route = sample.route ?? 'standard'
+      core.info(
+        `Sample ${index + 1} of ${count} (${sample.mate ? 'paired-end' : 'single file'}, ${route} route)`
+      )
       core.info(describe(sample.mate ? 'R1' : 'file', sample.file))
       if (sample.mate) core.info(describe('R2', sample.mate))
-      core.info(`  init_upload body: ${JSON.stringify(buildInitBody(sample, settings))}`)
+      const call = route === 'multipart' ? 'init_multipart_upload' : 'init_upload'
+      core.info(`  ${call} body: ${JSON.stringify(buildRouteInitBody(sample, settings))}`)
       files += sampleFiles(sample).length
       bytes += sampleBytes(sample)
     })

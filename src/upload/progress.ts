@@ -4,7 +4,7 @@
  * one, so a slow transfer of a large file never looks hung. Each line names the file, which keeps
  * concurrent uploads apart.
  */
-import { formatBytes, formatRate } from './format.js'
+import { formatBytes, formatRate } from '../shared/format.js'
 
 export interface ProgressOptions {
   /** Percent between two step lines. Default 10. */

@@ -13,7 +13,8 @@ export const Inputs = {
   Concurrency: 'concurrency',
   MaxAttempts: 'max-attempts',
   IfNoFilesFound: 'if-no-files-found',
-  DryRun: 'dry-run'
+  DryRun: 'dry-run',
+  UploadMethod: 'upload-method'
 } as const
 
 /** Output names, exactly as declared in action.yml. */
@@ -22,6 +23,9 @@ export const Outputs = {
   Samples: 'samples',
   Failed: 'failed'
 } as const
+
+export const UPLOAD_METHOD_VALUES = ['auto', 'standard', 'multipart'] as const
+export type UploadMethod = (typeof UPLOAD_METHOD_VALUES)[number]
 
 export const IF_NO_FILES_FOUND_VALUES = ['error', 'warn', 'ignore'] as const
 export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND_VALUES)[number]

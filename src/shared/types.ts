@@ -1,4 +1,4 @@
-import type { IfNoFilesFound } from './constants.js'
+import type { IfNoFilesFound, UploadMethod } from './constants.js'
 
 /** A problem found while reading inputs or planning. `file` (a path) makes it a file annotation. */
 export interface Problem {
@@ -29,6 +29,8 @@ export interface Settings {
   readonly maxAttempts: number
   readonly ifNoFilesFound: IfNoFilesFound
   readonly dryRun: boolean
+  /** auto: standard unless a file is over 5 GB; standard or multipart: every sample. */
+  readonly uploadMethod: UploadMethod
   /** Directory the patterns are relative to (GITHUB_WORKSPACE or cwd). */
   readonly workspace: string
 }
@@ -36,21 +38,39 @@ export interface Settings {
 export type SequenceFormat = 'FASTA' | 'FASTQ'
 export type Compression = 'none' | 'gzip'
 
-/** A validated file on disk. */
-export interface SampleFile {
+/** One file on disk, read whole as part of a source. */
+export interface Segment {
   /** Absolute path. */
   readonly path: string
-  /** Basename, sent as `filename` / `paired_end_filename`. */
-  readonly filename: string
   readonly size: number
+}
+
+/**
+ * What One Codex receives as one file: ordered segments (a single file, or lane files back to
+ * back) sent under one name. Every reader streams the segments in order, so lanes, parts and
+ * retries need no special cases.
+ */
+export interface Source {
+  /** Absolute path of the first segment: how the source is named in messages and outputs. */
+  readonly path: string
+  /** Sent as `filename` / `paired_end_filename` (the merged name for lanes). */
+  readonly filename: string
+  /** Sum of the segments' sizes. */
+  readonly size: number
+  readonly segments: readonly Segment[]
   readonly format: SequenceFormat
   readonly compression: Compression
 }
 
-/** One sample to upload: a single file, or an R1 file with its R2 mate. */
+/** How a sample's files travel: one form POST per file, or an S3 multipart upload. */
+export type Route = 'standard' | 'multipart'
+
+/** One sample to upload: a single source, or an R1 source with its R2 mate. */
 export interface Sample {
-  readonly file: SampleFile
-  readonly mate?: SampleFile
+  readonly file: Source
+  readonly mate?: Source
+  /** Chosen at planning; the upload stage does not re-decide. Default 'standard'. */
+  readonly route?: Route
 }
 
 /** The outcome of planning: samples to upload when `problems` is empty. */
@@ -78,4 +98,6 @@ export interface UploadedSample {
 export interface FailedSample {
   path: string
   error: string
+  /** The sample One Codex created before the failure (it was cancelled). */
+  sample_id?: string
 }

@@ -1,16 +1,14 @@
 import * as core from '@actions/core'
+import { formatBytes, formatDuration, formatRate } from '../shared/format.js'
+import { redactText } from '../shared/redact.js'
+import { sampleBytes, sampleLabel } from '../shared/sample.js'
+import type { Route, Sample, Settings, UploadedSample, FailedSample } from '../shared/types.js'
 import { keyForms } from './auth.js'
-import { buildInitBody } from './init-body.js'
+import { MultipartRoute } from './multipart-route.js'
 import { OneCodexClient } from './onecodex-client.js'
-import { formatBytes, formatDuration, formatRate } from './format.js'
-import { ProgressReporter } from './progress.js'
-import { redactFields, redactText, redactUrl, sensitiveValues } from './redact.js'
 import { baseDelayFromEnv, RetryPolicy } from './retry-helper.js'
-import { sampleBytes, sampleLabel } from './sample.js'
-import { StorageClient, type StorageTarget } from './storage-upload.js'
-import type { FailedSample, Sample, SampleFile, Settings, UploadedSample } from './types.js'
-import { UploadError } from './upload-error.js'
-import { insecureUrlReason } from './url-policy.js'
+import type { UploadRoute } from './route.js'
+import { StandardRoute } from './standard-route.js'
 
 export type SampleOutcome =
   | { ok: true; sample: UploadedSample; durationMs: number }
@@ -49,7 +47,10 @@ export async function uploadSamples(
   const api = new OneCodexClient(settings.apiUrl, settings.apiKey, {
     socketTimeoutMs: options.socketTimeoutMs
   })
-  const storage = new StorageClient({ socketTimeoutMs: options.socketTimeoutMs })
+  const routes: Record<Route, UploadRoute> = {
+    standard: new StandardRoute({ socketTimeoutMs: options.socketTimeoutMs }),
+    multipart: new MultipartRoute({ socketTimeoutMs: options.socketTimeoutMs })
+  }
   // Groups keep one sample's lines together; they only stay readable one sample at a time.
   const grouped = settings.concurrency === 1 || samples.length === 1
   const outcomes: SampleOutcome[] = new Array(samples.length)
@@ -60,7 +61,7 @@ export async function uploadSamples(
       const sample = samples[index]
       if (grouped) core.startGroup(`Upload ${sampleLabel(sample)}`)
       try {
-        outcomes[index] = await uploadOne(sample, settings, { api, storage, policy, log })
+        outcomes[index] = await uploadOne(sample, settings, { api, routes, policy, log })
       } finally {
         if (grouped) core.endGroup()
       }
@@ -71,14 +72,14 @@ export async function uploadSamples(
     await Promise.all(Array.from({ length: workers }, worker))
   } finally {
     api.dispose()
-    storage.dispose()
+    for (const route of Object.values(routes)) route.dispose()
   }
   return { outcomes }
 }
 
 interface Engine {
   api: OneCodexClient
-  storage: StorageClient
+  routes: Record<Route, UploadRoute>
   policy: RetryPolicy
   log: (line: string) => void
 }
@@ -86,7 +87,7 @@ interface Engine {
 async function uploadOne(
   sample: Sample,
   settings: Settings,
-  { api, storage, policy, log }: Engine
+  { api, routes, policy, log }: Engine
 ): Promise<SampleOutcome> {
   const started = Date.now()
   const name = sampleLabel(sample)
@@ -96,64 +97,38 @@ async function uploadOne(
   const secrets = keyForms(settings.apiKey)
   const say = (line: string): void => log(redactText(line, secrets))
   const retry = policy.withLog(say)
-  say(`${name}: starting upload of ${formatBytes(total)}.`)
+  const route = sample.route ?? 'standard'
+  let createdId: string | undefined
+  say(
+    `${name}: starting upload of ${formatBytes(total)}${route === 'standard' ? '' : ` (${route} route)`}.`
+  )
   try {
-    const body = buildInitBody(sample, settings)
-    const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name))
-    secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}))
-
-    // Refuse an insecure destination before sending a single byte of either mate.
-    const targets: [SampleFile, StorageTarget][] = [
-      [sample.file, { url: init.uploadUrl, fields: init.fields }]
-    ]
-    if (sample.mate)
-      targets.push([
-        sample.mate,
-        { url: init.pairedEndUploadUrl ?? '', fields: init.pairedEndFields ?? {} }
-      ])
-    for (const [file, target] of targets) {
-      const reason = insecureUrlReason(
-        target.url,
-        file === sample.mate ? 'paired_end_upload_url' : 'upload_url'
-      )
-      if (reason) throw new UploadError(`${file.filename}: ${reason}`, { retryable: false })
-    }
-
-    const hashes: string[] = []
-    for (const [file, target] of targets) {
-      core.debug(
-        `${file.filename}: POST ${redactUrl(target.url)} with fields ${JSON.stringify(redactFields(target.fields))}`
-      )
-      const progress = new ProgressReporter(file.filename, file.size, say)
-      const fileStarted = Date.now()
-      const stored = await retry.execute(`${file.filename}: storage upload`, attempt => {
-        if (attempt > 1) progress.restart()
-        return storage.upload(target, file, sent => progress.update(sent))
-      })
-      const ms = Date.now() - fileStarted
-      say(
-        `${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`
-      )
-      hashes.push(stored.sha256)
-    }
-
-    await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name))
+    const result = await routes[route].send(sample, {
+      settings,
+      api,
+      retry,
+      say,
+      secrets,
+      onCreated: id => {
+        createdId = id
+      }
+    })
     const durationMs = Date.now() - started
     say(
-      `${name}: confirmed as sample ${init.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`
+      `${name}: confirmed as sample ${result.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`
     )
     const uploaded: UploadedSample = {
-      sample_id: init.sampleId,
+      sample_id: result.sampleId,
       path: sample.file.path,
       filename: sample.file.filename,
       size: sample.file.size,
-      sha256: hashes[0]
+      sha256: result.sha256[0]
     }
     if (sample.mate) {
       uploaded.paired_end_path = sample.mate.path
       uploaded.paired_end_filename = sample.mate.filename
       uploaded.paired_end_size = sample.mate.size
-      uploaded.paired_end_sha256 = hashes[1]
+      uploaded.paired_end_sha256 = result.sha256[1]
     }
     return { ok: true, sample: uploaded, durationMs }
   } catch (error) {
@@ -161,7 +136,11 @@ async function uploadOne(
     say(`${name}: failed: ${message}`)
     return {
       ok: false,
-      failure: { path: sample.file.path, error: message },
+      failure: {
+        path: sample.file.path,
+        error: message,
+        ...(createdId ? { sample_id: createdId } : {})
+      },
       durationMs: Date.now() - started
     }
   }

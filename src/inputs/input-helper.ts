@@ -4,12 +4,17 @@ import {
   DEFAULT_API_URL,
   IF_NO_FILES_FOUND_VALUES,
   Inputs,
-  MAX_ATTEMPTS_RANGE
-} from './constants.js'
+  MAX_ATTEMPTS_RANGE,
+  UPLOAD_METHOD_VALUES
+} from '../shared/constants.js'
 import { validateMetadata } from './metadata.js'
-import { EXTERNAL_SAMPLE_ID_MAX_LENGTH, PROJECT_MAX_LENGTH, TAG_MAX_LENGTH } from './spec.js'
-import type { Json, Problem, Settings } from './types.js'
-import { insecureUrlReason } from './url-policy.js'
+import {
+  EXTERNAL_SAMPLE_ID_MAX_LENGTH,
+  PROJECT_MAX_LENGTH,
+  TAG_MAX_LENGTH
+} from '../contract/spec.js'
+import type { Json, Problem, Settings } from '../shared/types.js'
+import { insecureUrlReason } from '../shared/url-policy.js'
 
 export interface InputResult {
   readonly settings: Settings
@@ -113,6 +118,12 @@ export function getInputs(): InputResult {
     maxAttempts: int(Inputs.MaxAttempts, MAX_ATTEMPTS_RANGE),
     ifNoFilesFound,
     dryRun: bool(Inputs.DryRun, false) ?? false,
+    uploadMethod: parseEnum(
+      Inputs.UploadMethod,
+      core.getInput(Inputs.UploadMethod) || 'auto',
+      UPLOAD_METHOD_VALUES,
+      problems
+    ),
     workspace: process.env.GITHUB_WORKSPACE || process.cwd()
   }
   return { settings, problems: problems.map(message => ({ message })) }

@@ -1,18 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto'
-import * as fs from 'node:fs'
 import { Readable } from 'node:stream'
+import type { Source } from '../shared/types.js'
+import { SourceReader } from './source-reader.js'
 
 /** Read size: 1 MiB reads keep syscalls few (64 KiB reads cost about twice the CPU per byte). */
 export const READ_CHUNK_BYTES = 1024 * 1024
 /** Buffers cycling between the file and the socket: the body's whole memory footprint. */
 export const BUFFERS_IN_FLIGHT = 4
 
-/** The file to send: `filename` (its basename) is what the file part carries. */
-export interface MultipartFile {
-  path: string
-  filename: string
-  size: number
-}
+/** The source to send: `filename` is what the file part carries, `segments` its bytes in order. */
+export type MultipartFile = Pick<Source, 'filename' | 'size' | 'segments'>
 
 /** Quotes a name for Content-Disposition as browsers do (WHATWG: `"` → %22, CR/LF escaped). */
 function quoted(value: string): string {
@@ -96,21 +93,18 @@ export class MultipartFileBody extends Readable {
     return destination
   }
 
-  /** Head, file, tail into `destination`; at most one read and BUFFERS_IN_FLIGHT writes at once. */
+  /** Head, source, tail into `destination`; at most one read and BUFFERS_IN_FLIGHT writes at once. */
   private send(destination: NodeJS.WritableStream, done: (error?: Error) => void): void {
-    const { path, size } = this.file
-    let fd: number | undefined
+    const { size } = this.file
+    const reader = new SourceReader(this.file, 0, size)
     let finished = false
     let reading = false
     let writing = 0
     const free: Buffer[] = []
 
     let outcome: Error | undefined
-    const release = (): void => {
-      // Close the file only when no read is pending on it (its number could be reused).
-      if (fd === undefined) return done(outcome)
-      fs.close(fd, () => done(outcome))
-    }
+    // Close the file only when no read is pending on it (its number could be reused).
+    const release = (): void => reader.close(() => done(outcome))
     const finish = (error?: Error): void => {
       if (finished) return
       finished = true
@@ -132,17 +126,10 @@ export class MultipartFileBody extends Readable {
       const buffer = free.pop()
       if (!buffer) return // every buffer is with the socket: the next write callback resumes
       reading = true
-      const want = Math.min(buffer.length, size - this.sent)
-      fs.read(fd!, buffer, 0, want, this.sent, (error, bytesRead) => {
+      reader.read(buffer, (error, bytesRead) => {
         reading = false
         if (finished) return release()
         if (error) return finish(error)
-        if (bytesRead === 0)
-          return finish(
-            new Error(
-              `${path} has ${this.sent} bytes now, ${size} were planned (was the file changed while uploading?).`
-            )
-          )
         const chunk = buffer.subarray(0, bytesRead)
         this.hash.update(chunk)
         this.sent += bytesRead
@@ -158,19 +145,14 @@ export class MultipartFileBody extends Readable {
       })
     }
 
-    fs.open(path, 'r', (error, opened) => {
-      if (error) return finish(error)
-      if (finished) return fs.close(opened, () => undefined)
-      fd = opened
-      const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(size, 1))
-      for (let i = 0; i < BUFFERS_IN_FLIGHT; i++) free.push(Buffer.allocUnsafeSlow(bufferBytes))
-      writing++
-      destination.write(this.head, writeError => {
-        writing--
-        if (writeError) return finish(writeError)
-        next()
-      })
+    const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(size, 1))
+    for (let i = 0; i < BUFFERS_IN_FLIGHT; i++) free.push(Buffer.allocUnsafeSlow(bufferBytes))
+    writing++
+    destination.write(this.head, writeError => {
+      writing--
+      if (writeError) return finish(writeError)
       next()
     })
+    next()
   }
 }

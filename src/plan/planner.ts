@@ -1,10 +1,11 @@
 import * as path from 'node:path'
-import { Inputs } from './constants.js'
+import { Inputs } from '../shared/constants.js'
 import { braceAlternatives, discoverFiles, type DiscoveredFile } from './discover.js'
 import { checkFile, type FileCheck } from './file-check.js'
 import { pairFiles } from './pairing.js'
-import { displayPath } from './paths.js'
-import type { Plan, Problem, Sample, Settings } from './types.js'
+import { chooseRoute } from './route-choice.js'
+import { displayPath } from '../shared/paths.js'
+import type { Plan, Problem, Sample, Settings } from '../shared/types.js'
 
 /** How many files are opened at once while sniffing their first bytes. */
 const CHECK_CONCURRENCY = 16
@@ -64,7 +65,11 @@ export async function planUploads(settings: Settings): Promise<Plan> {
     }
     // checkFile hands out frozen files; pairing keeps the units in path order.
     if (file && (unit.mate === undefined || mate)) {
-      samples.push(Object.freeze(mate ? { file, mate } : { file }))
+      const sample: Sample = mate ? { file, mate } : { file }
+      const choice = chooseRoute(sample, settings.uploadMethod, display)
+      problems.push(...choice.problems)
+      warnings.push(...choice.warnings)
+      samples.push(Object.freeze({ ...sample, route: choice.route }))
     }
   }
 

@@ -1,0 +1,120 @@
+import * as fs from 'node:fs'
+import type { Segment } from '../shared/types.js'
+
+/** The part of a source a reader needs: its segments, in order. */
+export interface SegmentedSource {
+  readonly segments: readonly Segment[]
+}
+
+/**
+ * Reads bytes [start, end) of a source — its segments back to back — in order, into buffers the
+ * caller owns. Each segment's file is opened only when the range reaches it and closed as soon
+ * as the range leaves it, so a range that spans two lanes holds one descriptor at a time and a
+ * part of one lane never opens the others. Nothing is copied to disk or held in memory.
+ *
+ * One read at a time (the callback style keeps the hot path free of promise allocations).
+ */
+export class SourceReader {
+  /** Absolute offset of the next byte to read. */
+  private position: number
+  private index = -1
+  private fd: number | undefined
+  /** Absolute offset at which segment `index` begins. */
+  private segmentStart = 0
+  private closed = false
+
+  constructor(
+    private readonly source: SegmentedSource,
+    start = 0,
+    private readonly end = source.segments.reduce((sum, s) => sum + s.size, 0)
+  ) {
+    this.position = start
+  }
+
+  /** Bytes still to read. */
+  get remaining(): number {
+    return this.end - this.position
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes at the current position. `bytesRead` is 0 only at the end
+   * of the range; a segment that is shorter than planned is an error naming its file.
+   */
+  read(buffer: Buffer, callback: (error: Error | null, bytesRead: number) => void): void {
+    if (this.closed) return callback(new Error('the source reader is closed'), 0)
+    const want = Math.min(buffer.length, this.end - this.position)
+    if (want <= 0) return callback(null, 0)
+    this.ensureOpen((error, segment) => {
+      if (error || !segment) return callback(error ?? new Error('no segment'), 0)
+      const offset = this.position - this.segmentStart
+      const length = Math.min(want, segment.size - offset)
+      fs.read(this.fd!, buffer, 0, length, offset, (readError, bytesRead) => {
+        if (readError) return callback(readError, 0)
+        if (bytesRead === 0)
+          return callback(
+            new Error(
+              `${segment.path} has ${offset} bytes now, ${segment.size} were planned (was the file changed while uploading?).`
+            ),
+            0
+          )
+        this.position += bytesRead
+        callback(null, bytesRead)
+      })
+    })
+  }
+
+  /** Closes the open descriptor, if any. Safe to call more than once; never while a read is pending. */
+  close(callback: () => void = () => undefined): void {
+    this.closed = true
+    const fd = this.fd
+    this.fd = undefined
+    if (fd === undefined) return callback()
+    fs.close(fd, () => callback())
+  }
+
+  /** Opens the segment holding `position` (closing the previous one) and hands it over. */
+  private ensureOpen(callback: (error: Error | null, segment?: Segment) => void): void {
+    const segments = this.source.segments
+    if (this.index >= 0 && this.position < this.segmentStart + segments[this.index].size) {
+      return callback(null, segments[this.index])
+    }
+    // Find the segment that holds `position` (usually the next one).
+    let index = this.index < 0 ? 0 : this.index
+    let start = this.index < 0 ? 0 : this.segmentStart
+    while (index < segments.length && start + segments[index].size <= this.position) {
+      start += segments[index].size
+      index++
+    }
+    if (index >= segments.length) return callback(new Error('read past the end of the source'))
+    const previous = this.fd
+    this.fd = undefined
+    const open = (): void => {
+      fs.open(segments[index].path, 'r', (error, fd) => {
+        if (error) return callback(error)
+        if (this.closed) {
+          fs.close(fd, () => undefined)
+          return callback(new Error('the source reader is closed'))
+        }
+        this.fd = fd
+        this.index = index
+        this.segmentStart = start
+        callback(null, segments[index])
+      })
+    }
+    if (previous === undefined) open()
+    else fs.close(previous, open)
+  }
+}
+
+/**
+ * Checks that no segment changed size since planning: a file rewritten while it was sent would
+ * otherwise be stored with bytes from two versions. Returns the first change found, if any.
+ */
+export async function changedSegment(source: SegmentedSource): Promise<string | undefined> {
+  for (const segment of source.segments) {
+    const now = await fs.promises.stat(segment.path)
+    if (now.size !== segment.size)
+      return `${segment.path} changed size while uploading (${segment.size} → ${now.size} bytes).`
+  }
+  return undefined
+}
