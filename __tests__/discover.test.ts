@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import * as path from 'node:path'
-import { braceAlternatives, discoverFiles, rootPattern } from '../src/plan/discover.js'
+import { braceAlternatives, discoverFiles, literalPath, rootPattern } from '../src/plan/discover.js'
 import { fastq, tempWorkspace } from './helpers/fixtures.js'
 
 describe('discoverFiles (real directory tree)', () => {
@@ -86,19 +86,92 @@ describe('discoverFiles (real directory tree)', () => {
   })
 
   it('returns nothing (and no problem) when nothing matches', async () => {
-    expect(await discoverFiles(['nothing/*.fq'], ws.dir)).toEqual({ files: [], problems: [] })
+    expect(await discoverFiles(['nothing/*.fq'], ws.dir)).toEqual({
+      files: [],
+      problems: [],
+      dangling: [],
+      bracketHints: []
+    })
   })
 
-  it('reports an unusable pattern by name instead of throwing', async () => {
-    const { files, problems } = await discoverFiles(['reads/*.fq', '../elsewhere/*.fq'], ws.dir)
-    expect(files).toEqual([])
-    expect(problems).toEqual([
+  it('normalises ./ and .. against the workspace instead of failing', async () => {
+    const { files, problems } = await discoverFiles(
+      ['./reads/./nested/../a_R1.fq', 'other/../reads/b.fastq.gz', 'reads/nested/./../skip.fq'],
+      ws.dir
+    )
+    expect(problems).toEqual([])
+    expect(rel(files)).toEqual(['reads/a_R1.fq', 'reads/b.fastq.gz', 'reads/skip.fq'])
+  })
+
+  it('finds files beside the workspace through ../', async () => {
+    const parent = tempWorkspace('ocu-parent-')
+    try {
+      const reads = parent.write('reads/x.fq.gz', 'x')
+      parent.write('checkout/README', 'x')
+      const { files, problems } = await discoverFiles(
+        ['../reads/*.fq.gz'],
+        path.join(parent.dir, 'checkout')
+      )
+      expect(problems).toEqual([])
+      expect(files.map(f => f.path)).toEqual([reads])
+    } finally {
+      parent.remove()
+    }
+  })
+
+  it('marks the files a pattern names without wildcards as explicit, not those under a directory', async () => {
+    const { files } = await discoverFiles(
+      ['reads/a_R1.fq', './reads/b.fastq.gz', 'other', 'reads/*_R2.fq'],
+      ws.dir
+    )
+    expect(files.map(f => [rel([f])[0], f.explicit === true])).toEqual([
+      ['other/d.fq', false],
+      ['reads/a_R1.fq', true],
+      ['reads/a_R2.fq', false],
+      ['reads/b.fastq.gz', true]
+    ])
+  })
+})
+
+describe('discoverFiles: dangling symlinks and bracket patterns', () => {
+  const ws = tempWorkspace('ocu-dangle-')
+  beforeAll(() => {
+    ws.write('run/ok.fq', fastq())
+    ws.write('run [1]/x.fq', fastq())
+    symlinkSync(path.join(ws.dir, 'staging', 'never.fq.gz'), path.join(ws.dir, 'run', 'S9.fq.gz'))
+  })
+  afterAll(() => ws.remove())
+
+  it('reports each matched link to nothing, with its target, unless excluded', async () => {
+    const { files, dangling } = await discoverFiles(['run/*'], ws.dir)
+    expect(files.map(f => path.basename(f.path))).toEqual(['ok.fq'])
+    expect(dangling).toEqual([
       {
-        message: expect.stringMatching(
-          /^Input files: pattern "\.\.\/elsewhere\/\*\.fq" is not usable: .*'\.\.' is not allowed/
-        )
+        path: path.join(ws.dir, 'run', 'S9.fq.gz'),
+        target: path.join(ws.dir, 'staging', 'never.fq.gz'),
+        explicit: false
       }
     ])
+    const named = await discoverFiles(['run/S9.fq.gz'], ws.dir)
+    expect(named.dangling).toEqual([expect.objectContaining({ explicit: true })])
+    expect((await discoverFiles(['run/*', '!run/S9.fq.gz'], ws.dir)).dangling).toEqual([])
+  })
+
+  it('explains character classes when a pattern with brackets matched nothing, with the escaped pattern', async () => {
+    const { files, bracketHints } = await discoverFiles(['run [1]/*.fq'], ws.dir)
+    expect(files).toEqual([])
+    expect(bracketHints).toEqual([
+      'Pattern "run [1]/*.fq" matched nothing: in a pattern "[...]" is a character class ("[12]" matches "1" or "2"), not the brackets themselves. ' +
+        'To match "[" literally write "[[]" ("]" alone is literal): "run [[]1]/*.fq", which matches 1 file.'
+    ])
+    const escaped = await discoverFiles(['run [[]1]/*.fq'], ws.dir)
+    expect(escaped.files.map(f => path.basename(f.path))).toEqual(['x.fq'])
+    expect(escaped.bracketHints).toEqual([])
+  })
+
+  it('gives no bracket hint for a class that matched, or for an exclude', async () => {
+    const { bracketHints } = await discoverFiles(['run/[o]k.fq', '!run/[z].fq'], ws.dir)
+    expect(bracketHints).toEqual([])
   })
 })
 
@@ -110,7 +183,13 @@ describe('rootPattern', () => {
     ['.', '/ws'],
     ['/abs/*.fq', '/abs/*.fq'],
     ['!/abs/x.fq', '!/abs/x.fq'],
-    ['~/x.fq', '~/x.fq']
+    ['~/x.fq', '~/x.fq'],
+    ['../reads/*.fq', '/reads/*.fq'],
+    ['../../up/*.fq', '/up/*.fq'],
+    ['a/../b/./*.fq', '/ws/b/*.fq'],
+    ['!./a/../x.fq', '!/ws/x.fq'],
+    ['/abs/../other/*.fq', '/other/*.fq'],
+    ['reads/', '/ws/reads/']
   ])('roots %s as %s', (pattern, rooted) => {
     expect(rootPattern(pattern, '/ws')).toBe(rooted)
   })
@@ -118,6 +197,25 @@ describe('rootPattern', () => {
   it('escapes glob characters in the workspace path', () => {
     expect(rootPattern('*.fq', '/w[1]/a*b?')).toBe('/w[[]1]/a[*]b[?]/*.fq')
   })
+})
+
+describe('literalPath', () => {
+  it.each([
+    ['reads/x.fq', '/ws/reads/x.fq'],
+    ['./reads/../x.fq', '/ws/x.fq'],
+    ['/abs/x.fq', '/abs/x.fq'],
+    ['reads/x\\*.fq', '/ws/reads/x*.fq'],
+    ['reads/[x.fq', '/ws/reads/[x.fq']
+  ])('%s names %s', (pattern, literal) => {
+    expect(literalPath(pattern, '/ws')).toBe(literal)
+  })
+
+  it.each(['reads/*.fq', 'reads/x?.fq', 'reads/[ab].fq', '!reads/x.fq', '**', '~/x.fq'])(
+    '%s names no single file',
+    pattern => {
+      expect(literalPath(pattern, '/ws')).toBeUndefined()
+    }
+  )
 })
 
 describe('braceAlternatives', () => {

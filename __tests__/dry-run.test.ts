@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { printPlan } from '../src/report/dry-run.js'
+import { planOutput, plannedSamples, printPlan } from '../src/report/dry-run.js'
 import { planUploads } from '../src/plan/planner.js'
 import type { Settings } from '../src/shared/types.js'
 import { captureStdout, fasta, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
@@ -79,5 +79,166 @@ describe('printPlan', () => {
     )
     expect(out).not.toContain('SECRET')
     expect(out).not.toContain('pw@')
+  })
+})
+
+describe('the plan as data (plannedSamples) and merged lanes in the printed plan', () => {
+  const ws = tempWorkspace('ocu-dry-lanes-')
+  afterAll(() => ws.remove())
+
+  const base: Settings = {
+    apiKey: 'sk_live_SECRET_never_printed',
+    patterns: ['**'],
+    metadata: { platform: 'Illumina', sample_type: 'Metagenomic', custom: { run: 7, site: 'x' } },
+    project: 'proj0',
+    tags: ['nightly', 'deep'],
+    paired: true,
+    apiUrl: 'https://api.example.test',
+    concurrency: 4,
+    maxAttempts: 5,
+    ifNoFilesFound: 'error',
+    dryRun: true,
+    uploadMethod: 'auto',
+    workspace: ws.dir
+  }
+
+  it('lists each sample: name, route, size, sources with their segments (relative paths), init call and body', async () => {
+    const lanes = [1, 2].map(lane => [1, 2].map(read => gz(fastq(lane * 10 + read))))
+    lanes.forEach((reads, i) =>
+      reads.forEach((bytes, r) => ws.write(`run/S1_L00${i + 1}_R${r + 1}_001.fastq.gz`, bytes))
+    )
+    ws.write('sA/contigs.fa', fasta(4))
+    ws.write(
+      'sheet.csv',
+      'filename,platform,tags,project,site,depth\nrun_S1_R1_001.fastq.gz,Illumina MiSeq,deep;wet,proj1,north,3\n'
+    )
+    const settings = { ...base, prefixWithDir: true, sampleSheet: 'sheet.csv' }
+    const plan = await planUploads(settings)
+    expect(plan.problems).toEqual([])
+
+    const r1 = lanes.map(l => l[0].length)
+    const r2 = lanes.map(l => l[1].length)
+    const sum = (a: number[]): number => a.reduce((x, y) => x + y)
+    const planned = plannedSamples(plan.samples, settings)
+    expect(planned).toEqual([
+      {
+        name: 'run_S1_R1_001.fastq.gz',
+        route: 'standard',
+        size: sum(r1) + sum(r2),
+        sources: [
+          {
+            role: 'R1',
+            filename: 'run_S1_R1_001.fastq.gz',
+            path: 'run/S1_L001_R1_001.fastq.gz',
+            size: sum(r1),
+            format: 'FASTQ',
+            compression: 'gzip',
+            segments: [
+              { path: 'run/S1_L001_R1_001.fastq.gz', size: r1[0] },
+              { path: 'run/S1_L002_R1_001.fastq.gz', size: r1[1] }
+            ]
+          },
+          {
+            role: 'R2',
+            filename: 'run_S1_R2_001.fastq.gz',
+            path: 'run/S1_L001_R2_001.fastq.gz',
+            size: sum(r2),
+            format: 'FASTQ',
+            compression: 'gzip',
+            segments: [
+              { path: 'run/S1_L001_R2_001.fastq.gz', size: r2[0] },
+              { path: 'run/S1_L002_R2_001.fastq.gz', size: r2[1] }
+            ]
+          }
+        ],
+        init: {
+          call: 'init_upload',
+          body: {
+            filename: 'run_S1_R1_001.fastq.gz',
+            paired_end_filename: 'run_S1_R2_001.fastq.gz',
+            size: sum(r1) + sum(r2),
+            upload_type: 'standard',
+            // The row's fields over the run-wide ones, custom merged key by key.
+            metadata: {
+              platform: 'Illumina MiSeq',
+              sample_type: 'Metagenomic',
+              custom: { run: 7, site: 'north', depth: '3' }
+            },
+            tags: [{ name: 'nightly' }, { name: 'deep' }, { name: 'wet' }],
+            project: 'proj1'
+          }
+        }
+      },
+      {
+        name: 'sA_contigs.fa',
+        route: 'standard',
+        size: fasta(4).length,
+        sources: [
+          {
+            role: 'file',
+            filename: 'sA_contigs.fa',
+            path: 'sA/contigs.fa',
+            size: fasta(4).length,
+            format: 'FASTA',
+            compression: 'none',
+            segments: [{ path: 'sA/contigs.fa', size: fasta(4).length }]
+          }
+        ],
+        init: {
+          call: 'init_upload',
+          body: {
+            filename: 'sA_contigs.fa',
+            size: fasta(4).length,
+            upload_type: 'standard',
+            metadata: base.metadata,
+            tags: [{ name: 'nightly' }, { name: 'deep' }],
+            project: 'proj0'
+          }
+        }
+      }
+    ])
+    expect(JSON.stringify(planned)).not.toContain('SECRET')
+    expect(planOutput(plan.samples, settings)).toEqual({ name: 'plan', items: planned })
+
+    // A multipart sample starts with init_multipart_upload: no size, no upload_type.
+    const multipart = plannedSamples(
+      plan.samples.map(s => ({ ...s, route: 'multipart' as const })),
+      settings
+    )
+    expect(multipart[0].init).toEqual({
+      call: 'init_multipart_upload',
+      body: {
+        filename: 'run_S1_R1_001.fastq.gz',
+        paired_end_filename: 'run_S1_R2_001.fastq.gz',
+        metadata: {
+          platform: 'Illumina MiSeq',
+          sample_type: 'Metagenomic',
+          custom: { run: 7, site: 'north', depth: '3' }
+        },
+        tags: [{ name: 'nightly' }, { name: 'deep' }, { name: 'wet' }],
+        project: 'proj1'
+      }
+    })
+    expect(multipart[1].init).toEqual({
+      call: 'init_multipart_upload',
+      body: {
+        filename: 'sA_contigs.fa',
+        metadata: base.metadata,
+        tags: [{ name: 'nightly' }, { name: 'deep' }],
+        project: 'proj0'
+      }
+    })
+
+    const out = await captureStdout(() => printPlan(plan, settings))
+    expect(out).toContain(
+      `  R1: run_S1_R1_001.fastq.gz — 2 lanes merged, ${sum(r1)} B (${sum(r1)} bytes), FASTQ, gzip-compressed\n` +
+        `    lane 1: run/S1_L001_R1_001.fastq.gz — ${r1[0]} B (${r1[0]} bytes)\n` +
+        `    lane 2: run/S1_L002_R1_001.fastq.gz — ${r1[1]} B (${r1[1]} bytes)\n`
+    )
+    expect(out).toContain('  file: sA/contigs.fa (uploaded as sA_contigs.fa) — ')
+    expect(out).toMatch(
+      /Dry run: 2 samples \(5 files, .*\) would be uploaded to https:\/\/api\.example\.test; nothing was sent\./
+    )
+    expect(out).not.toContain('SECRET')
   })
 })

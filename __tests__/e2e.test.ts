@@ -123,10 +123,11 @@ describe(`the bundled action against the sandbox (${storage === 'builtin' ? 'bui
       const bytes = files.get('single/reads.fastq') as Buffer
       expect(sample).toEqual({
         sample_id: expect.stringMatching(/^[0-9a-f]{16}$/),
-        path: join(workspace, 'single/reads.fastq'),
+        path: 'single/reads.fastq',
         filename: 'reads.fastq',
         size: bytes.length,
-        sha256: sha256(bytes)
+        sha256: sha256(bytes),
+        route: 'standard'
       })
       expect(JSON.parse(result.outputs['sample-ids'])).toEqual([sample.sample_id])
       expect(JSON.parse(result.outputs.failed)).toEqual([])
@@ -160,7 +161,7 @@ describe(`the bundled action against the sandbox (${storage === 'builtin' ? 'bui
         size: r1.length,
         sha256: sha256(r1),
         paired_end_filename: 'lib_R2_001.fastq.gz',
-        paired_end_path: join(workspace, 'pair/lib_R2_001.fastq.gz'),
+        paired_end_path: 'pair/lib_R2_001.fastq.gz',
         paired_end_size: r2.length,
         paired_end_sha256: sha256(r2)
       })
@@ -322,19 +323,21 @@ describe('faults: the action retries what can pass and reports what cannot', () 
       expect(JSON.parse(result.outputs['sample-ids'])).toEqual([])
       const failed = JSON.parse(result.outputs.failed) as { path: string; error: string }[]
       expect(failed).toEqual([
-        { path: join(workspace, 'single/reads.fastq'), error: expect.stringContaining('401') }
+        { path: 'single/reads.fastq', status: 'failed', error: expect.stringContaining('401') }
       ])
       expect(result.stdout).toContain('::error')
     })
   })
 
-  it('an expired policy → storage refuses with 403, not retried, not confirmed', async () => {
+  it('an expired policy → one fresh init_upload, each form sent once, both samples cancelled, not confirmed', async () => {
     await withSandbox(
       async sandbox => {
         const result = await run(sandbox, { files: 'single/*.fastq' })
         expect(result.exitCode).toBe(1)
-        expect(statuses(sandbox, 'storage')).toEqual([403])
+        expect(statuses(sandbox, 'init_upload')).toEqual([200, 200])
+        expect(statuses(sandbox, 'storage')).toEqual([403, 403])
         expect(statuses(sandbox, 'confirm_upload')).toEqual([])
+        expect(sandbox.samples().map(s => s.state)).toEqual(['cancelled', 'cancelled'])
         const failed = JSON.parse(result.outputs.failed) as { path: string; error: string }[]
         expect(failed).toHaveLength(1)
         expect(failed[0].error).toContain('403')
@@ -355,8 +358,12 @@ describe('faults: the action retries what can pass and reports what cannot', () 
       const failed = JSON.parse(result.outputs.failed) as { path: string; error: string }[]
       expect(failed).toEqual([
         {
-          path: join(workspace, 'fasta/contigs.fa.gz'),
-          error: expect.stringContaining('contigs.fa.gz')
+          path: 'fasta/contigs.fa.gz',
+          status: 'failed',
+          error: expect.stringContaining('contigs.fa.gz'),
+          // The half-made sample was cancelled on One Codex (e2e-reruns.test.ts has the rest).
+          sample_id: sandbox.samples().find(s => s.filename === 'contigs.fa.gz')?.sample_id,
+          sample_cancelled: true
         }
       ])
       await expectStored(sandbox, 'single/reads.fastq')

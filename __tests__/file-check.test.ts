@@ -6,7 +6,9 @@ import {
   HEAD_BYTES,
   checkFile,
   extensionViolation,
+  fileKind,
   filenameViolation,
+  looksLikeSequence,
   gunzipHead,
   parseExtension,
   sizeViolation,
@@ -67,11 +69,23 @@ describe('parseExtension', () => {
     expect(parseExtension(name)).toEqual({ stem: 'x', extension, compression, format })
   })
 
+  it.each<[string, string, string, string, 'FASTA' | 'FASTQ']>([
+    ['UPPER.FASTQ.GZ', 'UPPER', '.FASTQ.GZ', 'gzip', 'FASTQ'],
+    ['x.FQ', 'x', '.FQ', 'none', 'FASTQ'],
+    ['Contigs.Fa.Gzip', 'Contigs', '.Fa.Gzip', 'gzip', 'FASTA'],
+    ['s.fastq.GZ', 's', '.fastq.GZ', 'gzip', 'FASTQ']
+  ])(
+    'matches endings case-insensitively: %s (stem %s, ending %s as written)',
+    (name, stem, extension, compression, format) => {
+      expect(parseExtension(name)).toEqual({ stem, extension, compression, format })
+    }
+  )
+
   it.each([
     'x.fq.bz2',
     'x.fastq.zip',
     'x.txt',
-    'x.FQ',
+    'x.FQ.BZ2',
     'x.fq.gz.bak',
     'x.fa.gz.gz',
     'x.fq.tar.gz',
@@ -84,11 +98,38 @@ describe('parseExtension', () => {
     expect(extensionViolation('test_R1_L001.fq.bz2')).toBe(
       `"test_R1_L001.fq.bz2" does not end in an accepted extension: ${ACCEPTED_ENDINGS}. .bz2 compression is not accepted: decompress it and recompress with gzip.`
     )
-    expect(extensionViolation('X.FASTQ.GZ')).toMatch(/case-sensitive/)
+    expect(extensionViolation('x.FQ.BZ2')).toMatch(/\.bz2 compression is not accepted/)
     expect(extensionViolation('notes.txt')).toMatch(
       /\.fa, \.fasta, \.fna, \.ffn, \.fas, \.fq, \.fastq \(each optionally followed by \.gz or \.gzip\)\.$/
     )
   })
+})
+
+describe('fileKind and looksLikeSequence (what a wildcard may skip)', () => {
+  it.each([
+    ['reads.fq.gz.md5', '.md5'],
+    ['SampleSheet.CSV', '.csv'],
+    ['stats.json', '.json'],
+    ['README', 'no extension'],
+    ['.hidden', 'no extension'],
+    ['trailing.', 'no extension']
+  ])('%s is of kind %s', (name, kind) => {
+    expect(fileKind(name)).toBe(kind)
+  })
+
+  it.each(['x.fq', 'X.FASTQ.GZ', 'x.fa.gzip', 'x.fq.bz2', 'x.FASTQ.ZIP', 'x.fasta.xz'])(
+    '%s is named like a sequence file (checked, never skipped)',
+    name => {
+      expect(looksLikeSequence(name)).toBe(true)
+    }
+  )
+
+  it.each(['x.fq.gz.md5', 'x.json', 'SampleSheet.csv', 'x.bam', 'README', 'x.bz2'])(
+    '%s is not named like a sequence file',
+    name => {
+      expect(looksLikeSequence(name)).toBe(false)
+    }
+  )
 })
 
 describe('sizeViolation', () => {
@@ -201,7 +242,9 @@ describe('checkFile (real files)', () => {
     ['ok.fa', fasta(), 'FASTA', 'none'],
     ['ok.fastq', fastq(), 'FASTQ', 'none'],
     ['ok_R1_001.fastq.gz', gz(fastq()), 'FASTQ', 'gzip'],
-    ['ok.fna.gzip', gz(fasta()), 'FASTA', 'gzip']
+    ['ok.fna.gzip', gz(fasta()), 'FASTA', 'gzip'],
+    ['UPPER.FASTQ.GZ', gz(fastq()), 'FASTQ', 'gzip'],
+    ['Mixed.Fa', fasta(), 'FASTA', 'none']
   ])('accepts %s as a frozen Source', async (name, content, format, compression) => {
     const result = await check(name, content)
     expect(result.problems).toEqual([])
@@ -227,6 +270,7 @@ describe('checkFile (real files)', () => {
     ],
     ['reads.fa', fastq(), [/content is FASTQ \(starts with "@"\) but the ending \.fa says FASTA/]],
     ['contigs.fq.gz', gz(fasta()), [/content is FASTA .* ending \.fq\.gz says FASTQ/]],
+    ['LOUD.FQ.GZ', Buffer.from(fastq()), [/\.FQ\.GZ.*gzip magic bytes|gzip magic bytes/]],
     ['empty.fq', '', [/the file is empty \(0 bytes\)/]],
     ['bad name+bad.fq.gz', Buffer.from(fastq()), [/"\+"/, /gzip magic/]]
   ])('refuses %s with every broken rule', async (name, content, messages) => {

@@ -40,7 +40,12 @@ describe('getInputs', () => {
       ifNoFilesFound: 'error',
       dryRun: false,
       uploadMethod: 'auto',
-      workspace: '/ws'
+      workspace: '/ws',
+      lanes: 'merge',
+      sampleSheet: undefined,
+      prefixWithDir: false,
+      skipExisting: false,
+      shard: undefined
     })
     expect(out).toContain('::add-mask::k3y')
   })
@@ -104,6 +109,16 @@ describe('getInputs', () => {
     ['metadata that is an array', { metadata: '[1]' }, /^Input metadata: metadata is an array/],
     ['files with only comments', { files: '# nothing\n\n' }, /^Input files holds no pattern/],
     [
+      'lanes mixed',
+      { lanes: 'mixed' },
+      /^Input lanes is "mixed": it must be one of merge, separate\.$/
+    ],
+    [
+      'prefix-with-dir yes',
+      { 'prefix-with-dir': 'yes' },
+      /^Input prefix-with-dir is "yes": it must be a boolean/
+    ],
+    [
       'a plain-http api-url',
       { 'api-url': 'http://example.test' },
       /^Input api-url "http:\/\/example\.test" uses http/
@@ -139,6 +154,20 @@ describe('getInputs', () => {
       'Input concurrency is "99": it must be a whole number from 1 to 16.'
     ])
     expect(out).not.toContain('::add-mask::')
+  })
+
+  it('reads lanes, sample-sheet and prefix-with-dir', async () => {
+    const { settings, problems } = await read({
+      lanes: 'separate',
+      'sample-sheet': '  sheets/run 42.csv \n',
+      'prefix-with-dir': 'true'
+    })
+    expect(problems).toEqual([])
+    expect(settings).toMatchObject({
+      lanes: 'separate',
+      sampleSheet: 'sheets/run 42.csv',
+      prefixWithDir: true
+    })
   })
 
   it('parses booleans, numbers, tags and the api-url into settings', async () => {

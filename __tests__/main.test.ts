@@ -137,7 +137,10 @@ describe('run: any invalid input makes zero requests', () => {
 
     expect(sandbox.requests).toEqual([])
     expect(exitCode).toBe(1)
-    expect(outputs).toEqual(EMPTY_OUTPUTS)
+    expect(outputs).toMatchObject({ 'sample-ids': '[]', samples: '[]', truncated: '[]' })
+    // `failed` accounts for every file: refused ones with their rule, the others not attempted.
+    const failed = JSON.parse(outputs.failed) as { status: string; rule?: string }[]
+    for (const entry of failed) expect(['refused', 'not attempted']).toContain(entry.status)
     // One ::error line per problem, then the summary that fails the step.
     expect(errors).toHaveLength(expected.length + 1)
     for (const pattern of expected) expect(errors.some(line => line.match(pattern))).toBe(true)
@@ -155,7 +158,7 @@ describe('run: any invalid input makes zero requests', () => {
     expect(sandbox.requests).toEqual([])
     expect(errors).toEqual([])
     expect(exitCode).toBeUndefined()
-    expect(outputs).toEqual(EMPTY_OUTPUTS)
+    expect(outputs).toMatchObject(EMPTY_OUTPUTS)
     expect(stdout).toContain('"paired_end_filename":"good_R2_001.fastq.gz"')
     expect(stdout).toMatch(
       /Dry run: 1 sample \(2 files, .*\) would be uploaded to http:\/\/127\.0\.0\.1:\d+; nothing was sent\./
@@ -204,8 +207,8 @@ describe('run: upload', () => {
     sandbox.faults.failFile(
       'bad.fq',
       'init_upload',
-      402,
-      JSON.stringify({ message: 'Your plan does not allow more uploads.' })
+      400,
+      JSON.stringify({ message: 'This file cannot be uploaded.' })
     )
 
     const result = await runAction({ files: 'mix/*.fq', concurrency: '3' })
@@ -215,17 +218,15 @@ describe('run: upload', () => {
     const failed = JSON.parse(result.outputs.failed) as { path: string; error: string }[]
     expect(failed).toEqual([
       {
-        path: path.join(ws.dir, 'mix', 'bad.fq'),
-        error:
-          'init_upload for bad.fq failed with HTTP 402 (Your plan does not allow more uploads.).'
+        path: 'mix/bad.fq',
+        status: 'failed',
+        error: 'init_upload for bad.fq failed with HTTP 400 (This file cannot be uploaded.).'
       }
     ])
-    expect(result.stdout).toContain(
-      '::error title=Upload failed,file=mix/bad.fq::init_upload for bad.fq failed with HTTP 402'
-    )
-    expect(result.stdout).toMatch(
-      /::error::1 of 3 samples failed to upload:%0A- .*bad\.fq: init_upload/
-    )
+    expect(result.errors).toEqual([
+      '::error title=Upload failed,file=mix/bad.fq::init_upload for bad.fq failed with HTTP 400 (This file cannot be uploaded.).',
+      '::error::2 of 3 samples were uploaded and confirmed: 1 failed. See the list above, the job summary and the file named by the results-file output.'
+    ])
     expect(result.summary).toContain('2 of 3 samples confirmed.')
     expect(
       sandbox

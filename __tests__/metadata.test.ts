@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { isDateTime, validateMetadata } from '../src/inputs/metadata.js'
+import { checkMetadataField, isDateTime, validateMetadata } from '../src/inputs/metadata.js'
 import type { Json } from '../src/shared/types.js'
 
 describe('validateMetadata', () => {
@@ -165,6 +165,35 @@ describe('validateMetadata', () => {
     for (const at of ['platform', 'location_lat', 'starred', 'colour', 'custom.a', 'custom.b']) {
       expect(violations.some(v => v.startsWith(`metadata.${at} `))).toBe(true)
     }
+  })
+})
+
+describe('checkMetadataField (one value, named where it came from)', () => {
+  const at = 'sheet.csv row 3, column Platform'
+  it.each<[string, Json, string[]]>([
+    ['platform', 'Illumina MiSeq', []],
+    [
+      'platform',
+      'illumina miseq',
+      [
+        `${at} is the string "illumina miseq": did you mean "Illumina MiSeq"? Values are matched with their exact spelling.`
+      ]
+    ],
+    ['location_lat', 91, [`${at} is 91: it must be from -90 to 90.`]],
+    [
+      'date_collected',
+      '2024-02-30',
+      [
+        `${at} is "2024-02-30": it must be an ISO 8601 date or date-time such as "2024-05-01" or "2024-05-01T13:45:00Z".`
+      ]
+    ],
+    ['name', 'n'.repeat(256), [`${at} is 256 characters long: at most 255 are allowed.`]]
+  ])('checks %s = %j', (key, value, messages) => {
+    expect(checkMetadataField(key, value, at)).toEqual(messages)
+  })
+
+  it('knows no field called colour', () => {
+    expect(checkMetadataField('colour', 'red', at)).toBeUndefined()
   })
 })
 

@@ -54,7 +54,9 @@ describe('OneCodexClient', () => {
       expect(isRetryable(error)).toBe(false)
       expect(error.message).toContain('init_upload for a.fq failed with HTTP 401')
       expect(error.message).toContain('Invalid API key')
-      expect(error.message).toContain('check the api-key input')
+      // The run's cause, said once by the uploader's account-level stop.
+      expect(error.account?.input).toBe('api-key')
+      expect(error.account?.message).toContain('check the api-key input')
     } finally {
       wrong.dispose()
     }

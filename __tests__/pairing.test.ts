@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { pairFiles, readName } from '../src/plan/pairing.js'
 
 describe('readName', () => {
-  it.each<[string, 1 | 2, 'R' | 'digit', string]>([
+  it.each<[string, 1 | 2, 'R' | 'val' | 'digit', string]>([
     ['X_R1_001.fastq.gz', 1, 'R', 'X_R2_001.fastq.gz'],
     ['X_R2_001.fastq.gz', 2, 'R', 'X_R1_001.fastq.gz'],
     ['X_R1.fq', 1, 'R', 'X_R2.fq'],
@@ -13,7 +13,14 @@ describe('readName', () => {
     ['X_L001_R1_001.fastq.gz', 1, 'R', 'X_L001_R2_001.fastq.gz'],
     ['X_1.fastq', 1, 'digit', 'X_2.fastq'],
     ['X.2.fq.gzip', 2, 'digit', 'X.1.fq.gzip'],
-    ['SRR123_1.fastq.gz', 1, 'digit', 'SRR123_2.fastq.gz']
+    ['SRR123_1.fastq.gz', 1, 'digit', 'SRR123_2.fastq.gz'],
+    // Trim Galore's paired-end output.
+    ['X_R1_val_1.fq.gz', 1, 'val', 'X_R2_val_2.fq.gz'],
+    ['X_R2_val_2.fq.gz', 2, 'val', 'X_R1_val_1.fq.gz'],
+    ['X_1_val_1.fq.gz', 1, 'val', 'X_2_val_2.fq.gz'],
+    ['X_2_val_2.fq', 2, 'val', 'X_1_val_1.fq'],
+    ['S1_L001_R1_001_val_1.fq.gz', 1, 'val', 'S1_L001_R2_001_val_2.fq.gz'],
+    ['asm_1_val_1.fa', 1, 'val', 'asm_2_val_2.fa']
   ])('%s is read %d (%s), mate %s', (name, read, style, mateName) => {
     expect(readName(name)).toMatchObject({ read, style, mateName })
   })
@@ -28,6 +35,8 @@ describe('readName', () => {
     'R1.fq',
     '_1.fq',
     'X_R1.fq.bz2',
+    'X_R1_val_2.fq.gz',
+    'X_1_val_2.fq',
     'X1.fq',
     // `_1`/`_2` mark reads only on FASTQ: numbered FASTA files are assemblies, contigs, ...
     'contig_1.fa',
@@ -82,6 +91,24 @@ describe('pairFiles', () => {
       ]
     ],
     [
+      "Trim Galore's _R1_val_1/_R2_val_2 mates",
+      ['/w/X_R2_val_2.fq.gz', '/w/X_R1_val_1.fq.gz'],
+      [{ file: '/w/X_R1_val_1.fq.gz', mate: '/w/X_R2_val_2.fq.gz' }]
+    ],
+    [
+      "Trim Galore's _1_val_1/_2_val_2 mates, beside untrimmed _1/_2 mates",
+      ['/w/X_2_val_2.fq.gz', '/w/X_1_val_1.fq.gz', '/w/X_1.fq.gz', '/w/X_2.fq.gz'],
+      [
+        { file: '/w/X_1.fq.gz', mate: '/w/X_2.fq.gz' },
+        { file: '/w/X_1_val_1.fq.gz', mate: '/w/X_2_val_2.fq.gz' }
+      ]
+    ],
+    [
+      'upper-case endings',
+      ['/w/X_R2_001.FASTQ.GZ', '/w/X_R1_001.FASTQ.GZ'],
+      [{ file: '/w/X_R1_001.FASTQ.GZ', mate: '/w/X_R2_001.FASTQ.GZ' }]
+    ],
+    [
       'pairs mixed with single files, sorted by path',
       ['/w/z.fa', '/w/b_R2.fq', '/w/a.fq', '/w/b_R1.fq'],
       [{ file: '/w/a.fq' }, { file: '/w/b_R1.fq', mate: '/w/b_R2.fq' }, { file: '/w/z.fa' }]
@@ -103,6 +130,15 @@ describe('pairFiles', () => {
         )
       }
     ])
+  })
+
+  it('refuses a lone Trim Galore mate (a _val_ file comes from paired-end trimming)', () => {
+    const pairing = pairFiles(['/w/X_1_val_1.fq.gz'], true)
+    expect(pairing.units).toEqual([{ file: '/w/X_1_val_1.fq.gz' }])
+    expect(pairing.warnings).toEqual([])
+    expect(pairing.problems[0].message).toMatch(
+      /read 1 of a paired-end sample \(_1_val_1\) but its mate X_2_val_2\.fq\.gz is not among .* every _1_val_1 file needs its _2_val_2 mate/
+    )
   })
 
   it('refuses a lone R2, naming the missing R1', () => {

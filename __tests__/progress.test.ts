@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { ProgressReporter } from '../src/upload/progress.js'
+import { manualClock } from './helpers/manual-clock.js'
 
 /** A reporter on a manual clock; returns it, the lines and a clock setter. */
 function reporter(total: number) {
@@ -59,5 +60,60 @@ describe('ProgressReporter', () => {
     at(20_000)
     progress.update(20 * MB)
     expect(lines[1]).toBe('big.fq: 20.0 MB of 100.0 MB (20 %), 2.2 MB/s')
+  })
+
+  it('says "0 B/s for 30 s, waiting" every 30 s while no byte moves, until bytes move again', () => {
+    const clock = manualClock()
+    const lines: string[] = []
+    const progress = new ProgressReporter('big.fastq', 2000 * MB, line => lines.push(line), {
+      clock
+    })
+    progress.start()
+    clock.advance(2000)
+    progress.update(20 * MB) // 10 MB/s for 2 s, then nothing
+    lines.length = 0
+    clock.advance(29_999)
+    expect(lines).toEqual([])
+    clock.advance(1)
+    expect(lines).toEqual(['big.fastq: 0 B/s for 30 s (20.0 MB of 2.0 GB sent), waiting'])
+    clock.advance(30_000)
+    expect(lines[1]).toBe('big.fastq: 0 B/s for 60 s (20.0 MB of 2.0 GB sent), waiting')
+    progress.update(21 * MB) // bytes move again: a progress line, and the count starts over
+    expect(lines[2]).toBe('big.fastq: 21.0 MB of 2.0 GB (1 %), 0.3 MB/s')
+    clock.advance(29_000)
+    expect(lines).toHaveLength(3)
+    clock.advance(1000)
+    expect(lines[3]).toBe('big.fastq: 0 B/s for 30 s (21.0 MB of 2.0 GB sent), waiting')
+  })
+
+  it('says it is waiting for the answer once every byte went out, and is silent once stopped', () => {
+    const clock = manualClock()
+    const lines: string[] = []
+    const progress = new ProgressReporter('reads.fq', 100 * MB, line => lines.push(line), {
+      clock
+    })
+    progress.start()
+    progress.update(100 * MB)
+    clock.advance(30_000)
+    expect(lines).toEqual(['reads.fq: all 100.0 MB sent, no answer for 30 s, waiting'])
+    progress.stop()
+    clock.advance(600_000)
+    expect(lines).toHaveLength(1)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('has no idle line between attempts: a retry starts counting from its own start', () => {
+    const clock = manualClock()
+    const lines: string[] = []
+    const progress = new ProgressReporter('x.fq', 100 * MB, line => lines.push(line), { clock })
+    progress.start()
+    clock.advance(10_000)
+    progress.stop() // the attempt failed; the retry policy waits
+    clock.advance(25_000)
+    progress.start()
+    clock.advance(29_000)
+    expect(lines).toEqual([])
+    clock.advance(1000)
+    expect(lines).toEqual(['x.fq: 0 B/s for 30 s (0 B of 100.0 MB sent), waiting'])
   })
 })

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
 import { truncateSync } from 'node:fs'
-import { StorageClient, expectedStatuses } from '../src/upload/storage-upload.js'
+import {
+  ExpiredPolicyError,
+  isExpiredPolicyAnswer,
+  StorageClient,
+  expectedStatuses
+} from '../src/upload/storage-upload.js'
 import { isRetryable, UploadError } from '../src/upload/upload-error.js'
 import { tempWorkspace, wholeFile } from './helpers/fixtures.js'
 import { parseMultipart, startRawServer, type RawServer } from './helpers/raw-server.js'
@@ -91,14 +96,20 @@ describe('StorageClient.upload', () => {
     const file = ws.write('big.fq', '@r\nACGT\n+\nIIII\n')
     truncateSync(file, 64 * 1024 * 1024) // sparse: larger than any socket buffer
     server = await startRawServer(() => ({ kind: 'stall', afterBytes: 64 * 1024 }))
-    const quick = new StorageClient({ socketTimeoutMs: 300 })
+    const quick = new StorageClient({ socketTimeoutMs: 500 })
     try {
+      const started = Date.now()
       const error = await quick
         .upload({ url: server.url, fields: FIELDS }, wholeFile(file, 'big.fq'))
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(UploadError)
       expect((error as UploadError).code).toBe('ETIMEDOUT')
+      expect((error as Error).message).toMatch(
+        /^Storage upload of big\.fq failed: no bytes moved for 0\.\d s/
+      )
       expect(isRetryable(error)).toBe(true)
+      // one timeout, not the two node's socket timeout takes while a write is pending
+      expect(Date.now() - started).toBeLessThan(900)
     } finally {
       quick.dispose()
     }
@@ -132,6 +143,51 @@ describe('StorageClient.upload', () => {
       'HTTP 403 (AccessDenied: Invalid according to Policy: Policy expired.)'
     )
     expect(denied.message).not.toContain('c2lnbmF0dXJl')
+  })
+
+  it('tells an expired policy apart: its own error, not retried, whether storage answers early or late', async () => {
+    const file = ws.write('big.fq', '@r\nACGT\n+\nIIII\n')
+    truncateSync(file, 256 * 1024)
+    const expired =
+      '<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>'
+    const mismatched =
+      '<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy Condition failed: ["eq", "$key", "a"]</Message></Error>'
+    server = await startRawServer(index =>
+      index === 0
+        ? {
+            kind: 'early',
+            status: 403,
+            body: expired,
+            headers: { 'content-type': 'application/xml' }
+          }
+        : index === 1
+          ? {
+              kind: 'respond',
+              status: 403,
+              body: 'Policy expired',
+              headers: { 'content-type': 'text/plain' }
+            }
+          : {
+              kind: 'respond',
+              status: 403,
+              body: mismatched,
+              headers: { 'content-type': 'application/xml' }
+            }
+    )
+    const target = { url: server.url, fields: FIELDS }
+    const local = wholeFile(file, 'big.fq')
+    const early = (await storage.upload(target, local).catch(e => e)) as UploadError
+    expect(early).toBeInstanceOf(ExpiredPolicyError)
+    expect(early.retryable).toBe(false)
+    expect(early.message).toBe(
+      'Storage upload of big.fq failed with HTTP 403 (AccessDenied: Invalid according to Policy: Policy expired.). The upload form from init_upload expired before storage accepted the file.'
+    )
+    expect(await storage.upload(target, local).catch(e => e)).toBeInstanceOf(ExpiredPolicyError)
+    const other = await storage.upload(target, local).catch(e => e)
+    expect(other).toBeInstanceOf(UploadError)
+    expect(other).not.toBeInstanceOf(ExpiredPolicyError)
+    expect(isExpiredPolicyAnswer(403, expired)).toBe(true)
+    expect(isExpiredPolicyAnswer(400, expired)).toBe(false)
   })
 
   it('does not follow redirects (the stream cannot be replayed)', async () => {

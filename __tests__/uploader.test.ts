@@ -228,7 +228,8 @@ describe('uploadSamples', () => {
     if (outcome.ok) return
     expect(outcome.failure.path).toBe(path.join(ws.dir, 'denied.fq'))
     expect(outcome.failure.error).toContain('HTTP 401')
-    expect(outcome.failure.error).toContain('api-key')
+    // Account-level: the cause, naming the input, is said once for the whole run.
+    expect(results.stopped?.message).toContain('api-key')
     expect(sandbox.requests.map(r => r.route)).toEqual(['init_upload'])
   })
 
@@ -435,5 +436,217 @@ const s3 = radosgwFromEnv()
     } finally {
       await real.close()
     }
+  })
+})
+
+/** Polls `condition` every 10 ms until it holds (or fails after `ms`). */
+async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
+
+const routesOf = (s: Sandbox): string[] => s.requests.map(r => `${r.route} ${r.status}`)
+
+describe('uploadSamples leaves no orphans', () => {
+  it('cancels the sample when its storage upload fails, and says so in the log and the failed entry', async () => {
+    sandbox.faults.failFile('broken_R1.fq', 'storage', 400)
+    const warnings: string[] = []
+    const samples = [
+      { file: sampleFile('broken_R1.fq', fastq(4)), mate: sampleFile('broken_R2.fq', fastq(5)) }
+    ]
+    let results: UploadResults | undefined
+    await captureStdout(async () => {
+      results = await uploadSamples(samples, settings(), {
+        retryBaseDelayMs: 1,
+        log: line => lines.push(line),
+        warn: line => warnings.push(line)
+      })
+    })
+    const outcome = results!.outcomes[0]
+    if (outcome.ok) throw new Error('expected a failure')
+    const [created] = sandbox.samples()
+    expect(created.state).toBe('cancelled')
+    expect(outcome.failure).toEqual({
+      path: path.join(ws.dir, 'broken_R1.fq'),
+      paired_end_path: path.join(ws.dir, 'broken_R2.fq'),
+      error: expect.stringContaining('HTTP 400'),
+      sample_id: created.sample_id,
+      sample_cancelled: true
+    })
+    expect(outcome.failure.error).toContain(
+      `Sample ${created.sample_id} was cancelled on One Codex (cancel_upload)`
+    )
+    expect(lines.join('\n')).toContain(`Sample ${created.sample_id} was cancelled on One Codex`)
+    const cancel = sandbox.requests.filter(r => r.route === 'cancel_upload')
+    expect(cancel.map(r => [r.status, r.body])).toEqual([[200, { sample_id: created.sample_id }]])
+    expect(routesOf(sandbox).at(-1)).toBe('cancel_upload 200')
+    expect(warnings).toEqual([])
+  })
+
+  it('retries cancel_upload, and says when it could not cancel', async () => {
+    sandbox.faults.failFile('stuck.fq', 'storage', 400)
+    sandbox.faults.add('cancel_upload', { kind: 'status', status: 503, times: 3 })
+    const results = await upload([{ file: sampleFile('stuck.fq', fastq(4)) }])
+    const outcome = results.outcomes[0]
+    if (outcome.ok) throw new Error('expected a failure')
+    const id = sandbox.samples()[0].sample_id
+    expect(sandbox.requests.filter(r => r.route === 'cancel_upload').map(r => r.status)).toEqual([
+      503, 503, 503
+    ])
+    expect(outcome.failure.sample_cancelled).toBe(false)
+    expect(outcome.failure.error).toContain(`cancel_upload of sample ${id} failed too`)
+    expect(outcome.failure.error).toContain('may be left awaiting data')
+    expect(sandbox.samples()[0].state).toBe('awaiting data')
+  })
+
+  it('an "Upload already successful" answer to cancel_upload is not an error', async () => {
+    // confirm_upload completes on the server but its answer is lost every time.
+    sandbox.faults.add('confirm_upload', { kind: 'lost-answer', status: 400, times: 1 })
+    const results = await upload([{ file: sampleFile('done.fq', fastq(4)) }])
+    const outcome = results.outcomes[0]
+    if (outcome.ok) throw new Error('expected a failure')
+    const id = sandbox.samples()[0].sample_id
+    expect(sandbox.samples()[0].state).toBe('complete')
+    expect(outcome.failure.error).toContain(
+      `cancel_upload of sample ${id}: One Codex reports that its upload had already completed`
+    )
+    expect(outcome.failure.sample_cancelled).toBe(false)
+  })
+
+  it('after a retried init whose first answer was lost, cancels the extra sample it created (not older ones)', async () => {
+    const earlier = sandbox.seed({ filename: 'lost.fq', size: 12, awaitingData: true })
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', status: 504 })
+    const results = await upload([{ file: sampleFile('lost.fq', fastq(4)) }])
+    const outcome = results.outcomes[0]
+    if (!outcome.ok) throw new Error(outcome.failure.error)
+    const created = sandbox.samples().filter(s => s.origin === 'init_upload')
+    expect(created).toHaveLength(2)
+    const [orphan, kept] = created
+    expect(kept.sample_id).toBe(outcome.sample.sample_id)
+    expect(kept.state).toBe('complete')
+    expect(orphan.state).toBe('cancelled')
+    expect(sandbox.samples().find(s => s.sample_id === earlier)?.state).toBe('awaiting data')
+    expect(sandbox.requests.filter(r => r.route === 'cancel_upload').map(r => r.body)).toEqual([
+      { sample_id: orphan.sample_id }
+    ])
+    const list = sandbox.requests.filter(r => r.route === 'list_samples')
+    expect(list.length).toBeGreaterThanOrEqual(1)
+    expect(JSON.parse(new URL(list[0].url, 'http://x').searchParams.get('where') ?? '')).toEqual({
+      filename: 'lost.fq'
+    })
+    expect(lines.join('\n')).toContain(
+      `lost.fq: init_upload was sent 2 times and left 1 extra sample awaiting data (${orphan.sample_id}); cancelled 1 of them`
+    )
+  })
+
+  it('when every init answer was lost, cancels every sample the attempts created', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', status: 504, times: 3 })
+    const results = await upload([{ file: sampleFile('never.fq', fastq(4)) }])
+    expect(results.outcomes[0].ok).toBe(false)
+    const created = sandbox.samples()
+    expect(created).toHaveLength(3)
+    expect(created.map(s => s.state)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+    expect(sandbox.requests.filter(r => r.route === 'storage')).toHaveLength(0)
+  })
+
+  it('warns with the count of possible orphans when it cannot list samples', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', status: 504 })
+    sandbox.faults.add('list_samples', { kind: 'status', status: 500, times: 3 })
+    const warnings: string[] = []
+    await captureStdout(() =>
+      uploadSamples([{ file: sampleFile('blind.fq', fastq(4)) }], settings(), {
+        retryBaseDelayMs: 1,
+        log: line => lines.push(line),
+        warn: line => warnings.push(line)
+      })
+    )
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('blind.fq: init_upload was sent 2 times')
+    expect(warnings[0]).toContain('HTTP 500')
+    expect(warnings[0]).toContain('Up to 1 sample named blind.fq may be left awaiting data')
+  })
+})
+
+describe('uploadSamples when the job is cancelled', () => {
+  it('aborts the transfer in flight, cancels its sample, starts nothing else, within the budget', async () => {
+    sandbox.faults.add('storage', { kind: 'stall', afterBytes: 64 * 1024 })
+    const controller = new AbortController()
+    const samples = ['slow.fq', 'next1.fq', 'next2.fq'].map(name => ({
+      file: sampleFile(name, randomBytes(512 * 1024))
+    }))
+    let results: UploadResults | undefined
+    const done = captureStdout(async () => {
+      results = await uploadSamples(samples, settings({ concurrency: 1 }), {
+        retryBaseDelayMs: 1,
+        socketTimeoutMs: 60_000,
+        log: line => lines.push(line),
+        signal: controller.signal,
+        cleanupBudgetMs: 3000
+      })
+    })
+    await waitFor(() => sandbox.requests.some(r => r.route === 'storage'))
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const abortedAt = Date.now()
+    controller.abort()
+    await done
+    expect(Date.now() - abortedAt).toBeLessThan(3000)
+    expect(results!.cancelled).toBe(true)
+    const [first, second, third] = results!.outcomes
+    if (first.ok || second.ok || third.ok) throw new Error('expected failures')
+    const id = sandbox.samples()[0].sample_id
+    expect(first.failure).toMatchObject({
+      status: 'cancelled',
+      sample_id: id,
+      sample_cancelled: true
+    })
+    expect(first.failure.error).toContain('the job was cancelled while slow.fq was uploading')
+    expect(second.failure).toMatchObject({ status: 'not attempted', path: samples[1].file.path })
+    expect(third.failure.status).toBe('not attempted')
+    expect(sandbox.samples().map(s => [s.filename, s.state])).toEqual([['slow.fq', 'cancelled']])
+    expect(sandbox.requests.filter(r => r.route === 'init_upload')).toHaveLength(1)
+    expect(sandbox.requests.filter(r => r.route === 'confirm_upload')).toHaveLength(0)
+  })
+
+  it('gives up on cancel_upload at the deadline rather than overrun it', async () => {
+    sandbox.faults.add('storage', { kind: 'stall' })
+    sandbox.faults.add('cancel_upload', { kind: 'stall' })
+    const controller = new AbortController()
+    let results: UploadResults | undefined
+    const done = captureStdout(async () => {
+      results = await uploadSamples([{ file: sampleFile('late.fq', fastq(50)) }], settings(), {
+        retryBaseDelayMs: 1,
+        log: line => lines.push(line),
+        signal: controller.signal,
+        cleanupBudgetMs: 500
+      })
+    })
+    await waitFor(() => sandbox.requests.some(r => r.route === 'storage'))
+    const abortedAt = Date.now()
+    controller.abort()
+    await done
+    expect(Date.now() - abortedAt).toBeLessThan(1500)
+    const outcome = results!.outcomes[0]
+    if (outcome.ok) throw new Error('expected a failure')
+    expect(outcome.failure.sample_cancelled).toBe(false)
+    expect(outcome.failure.error).toContain('did not finish in time')
+  })
+
+  it('starts nothing when the job was cancelled before the upload began', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const results = await uploadSamples([{ file: sampleFile('a.fq', fastq(2)) }], settings(), {
+      retryBaseDelayMs: 1,
+      log: line => lines.push(line),
+      signal: controller.signal
+    })
+    expect(results.cancelled).toBe(true)
+    expect(results.outcomes[0]).toMatchObject({
+      ok: false,
+      failure: { status: 'not attempted' }
+    })
+    expect(sandbox.requests).toEqual([])
   })
 })

@@ -1,5 +1,6 @@
 /**
- * The sandbox's checks of init_upload and confirm_upload bodies, per One Codex's schema
+ * The sandbox's checks of the API's JSON bodies (init_upload, confirm_upload,
+ * init_multipart_upload, cancel_upload, the multipart callback), per One Codex's schema
  * (additionalProperties false everywhere). Each returns the first problem, naming the field.
  */
 import {
@@ -170,4 +171,41 @@ export const checkConfirmBody = object(
     validated: nullable(boolean)
   },
   ['sample_id']
+)
+
+const MULTIPART_FIELDS = {
+  external_sample_id: nullable(string()),
+  filename: string({ pattern: FILENAME_PATTERN }),
+  interleaved: nullable(boolean),
+  metadata: nullable(metadata),
+  paired_end_filename: nullable(string({ pattern: FILENAME_PATTERN })),
+  project: nullable(project),
+  sample_id: nullable(string()),
+  tags
+}
+const checkMultipartFields = object(MULTIPART_FIELDS, ['filename'])
+
+/**
+ * init_multipart_upload: init_upload's fields without `size` and `upload_type` (the schema has
+ * neither), refused by name. `filename` is required here although the schema lets it be null:
+ * the object key and the callback are made from it.
+ */
+export const checkInitMultipartBody: Check = (value, path) => {
+  if (isObject(value)) {
+    for (const name of ['size', 'upload_type']) {
+      if (name in value) {
+        return `${name} is not a field of init_multipart_upload (the multipart route takes neither size nor upload_type).`
+      }
+    }
+  }
+  return checkMultipartFields(value, path)
+}
+
+/** cancel_upload. */
+export const checkCancelBody = object({ sample_id: string() }, ['sample_id'])
+
+/** The multipart callback (`callback_url`), as the official client sends it. */
+export const checkCallbackBody = object(
+  { s3_path: string({ pattern: /^s3:\/\/[^/]+\/.+$/ }), filename: string() },
+  ['s3_path', 'filename']
 )

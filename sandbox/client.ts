@@ -1,7 +1,7 @@
 /**
  * A plain client for the sandbox, independent of the action's engine: JSON calls to the API
- * and the storage form POST (form-data, streamed from disk). Tests use it to drive the sandbox,
- * including deliberately broken uploads.
+ * (POST, GET, the paginated sample listing) and the storage form POST (form-data, streamed from
+ * disk). Tests use it to drive the sandbox, including deliberately broken uploads.
  */
 import { createReadStream } from 'node:fs'
 import http from 'node:http'
@@ -28,29 +28,79 @@ async function collect(res: http.IncomingMessage): Promise<Reply> {
   return { status: res.statusCode ?? 0, headers: res.headers, text, json }
 }
 
-/** POSTs JSON to `${apiUrl}${path}`, with the key as HTTP Basic username unless `auth` says otherwise. */
-export function apiPost(
-  apiUrl: string,
-  path: string,
-  body: unknown,
-  auth: { basic?: string; header?: string } | string
-): Promise<Reply> {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body)
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(payload))
-  }
+export type Auth = { basic?: string; header?: string } | string
+
+function authHeaders(auth: Auth): Record<string, string> {
+  const headers: Record<string, string> = {}
   const how = typeof auth === 'string' ? { basic: auth } : auth
   if (how.basic !== undefined) {
     headers.Authorization = `Basic ${Buffer.from(`${how.basic}:`).toString('base64')}`
   }
   if (how.header !== undefined) headers['X-API-Key'] = how.header
+  return headers
+}
+
+/** POSTs JSON to `${apiUrl}${path}`, with the key as HTTP Basic username unless `auth` says otherwise. */
+export function apiPost(apiUrl: string, path: string, body: unknown, auth: Auth): Promise<Reply> {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body)
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(payload)),
+    ...authHeaders(auth)
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(`${apiUrl}${path}`, { method: 'POST', headers })
     req.on('response', res => collect(res).then(resolve, reject))
     req.on('error', reject)
     req.end(payload)
   })
+}
+
+/** GETs `${apiUrl}${path}` (path with its query), authenticated as `apiPost` is. */
+export function apiGet(
+  apiUrl: string,
+  path: string,
+  auth: Auth,
+  headers: Record<string, string> = {}
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${apiUrl}${path}`, {
+      method: 'GET',
+      headers: { ...authHeaders(auth), ...headers }
+    })
+    req.on('response', res => collect(res).then(resolve, reject))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * Lists samples with cursor pagination (`X-Pagination-Style: cursor`), following X-Next-Cursor;
+ * returns each page's items.
+ */
+export async function listAllPages(
+  apiUrl: string,
+  query: { where?: unknown; sort?: unknown; per_page?: number },
+  auth: Auth,
+  maxPages = 100
+): Promise<unknown[][]> {
+  const pages: unknown[][] = []
+  let cursor: string | undefined
+  do {
+    const params = new URLSearchParams()
+    if (query.where !== undefined) params.set('where', JSON.stringify(query.where))
+    if (query.sort !== undefined) params.set('sort', JSON.stringify(query.sort))
+    if (query.per_page !== undefined) params.set('per_page', String(query.per_page))
+    if (cursor !== undefined) params.set('cursor', cursor)
+    const reply = await apiGet(apiUrl, `/api/v1/samples?${params.toString()}`, auth, {
+      'X-Pagination-Style': 'cursor'
+    })
+    if (reply.status !== 200) throw new Error(`listing answered ${reply.status}: ${reply.text}`)
+    pages.push(reply.json as unknown[])
+    const next = reply.headers['x-next-cursor']
+    cursor = typeof next === 'string' ? next : undefined
+  } while (cursor !== undefined && pages.length < maxPages)
+  return pages
 }
 
 export interface FormOptions {

@@ -4,6 +4,12 @@
  * outputs and job summary, and exits with the action's exit code.
  * Storage: radosgw from RADOSGW_* when set; else a radosgw started with scripts/radosgw.sh when
  * that can work here (script, binary, root), stopped afterwards; else the builtin storage.
+ *
+ * Hooks (for showing both upload routes): ONECODEX_DEMO_INPUTS, a JSON object of action inputs
+ * laid over the demo's own (e.g. another `files` list, or an input that picks the multipart
+ * route); ONECODEX_DEMO_ENV, a JSON object of extra environment for the step. The step always
+ * gets AWS_ENDPOINT_URL_S3 = the sandbox's storage URL (the S3 endpoint of the multipart route,
+ * path-style). The closing table shows each sample's route and state.
  */
 import { execFile } from 'node:child_process'
 import { access, constants } from 'node:fs/promises'
@@ -74,7 +80,30 @@ async function chooseStorage(): Promise<StorageChoice> {
   return { storage: 'builtin', label: `builtin (${why.join('; ')})` }
 }
 
+/** A JSON object of strings from the environment variable `name` (empty when unset). */
+function jsonObjectEnv(name: string, env = process.env): Record<string, string> {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return {}
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch (error) {
+    throw new Error(`${name} is not JSON: ${(error as Error).message}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${name} must be a JSON object of strings`)
+  }
+  const out: Record<string, string> = {}
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') throw new Error(`${name}.${key} must be a string`)
+    out[key] = item
+  }
+  return out
+}
+
 async function main(): Promise<number> {
+  const extraInputs = jsonObjectEnv('ONECODEX_DEMO_INPUTS')
+  const extraEnv = jsonObjectEnv('ONECODEX_DEMO_ENV')
   if (!(await exists(ACTION_ENTRY))) {
     console.error(`demo: ${ACTION_ENTRY} is missing; run npm run bundle first.`)
     return 1
@@ -100,8 +129,10 @@ async function main(): Promise<number> {
           custom: { source: 'npm run demo' }
         }),
         tags: 'demo, sandbox',
-        project: 'demo-project'
-      }
+        project: 'demo-project',
+        ...extraInputs
+      },
+      env: { AWS_ENDPOINT_URL_S3: sandbox.storageUrl, ...extraEnv }
     })
 
     console.log('\n── outputs ─────────────────────────────────────')
@@ -119,8 +150,9 @@ async function main(): Promise<number> {
     console.log('\n── sandbox ─────────────────────────────────────')
     for (const sample of sandbox.samples()) {
       const mate = sample.paired_end_filename ? ` + ${sample.paired_end_filename}` : ''
+      const route = sample.origin === 'init_multipart_upload' ? 'multipart' : 'standard'
       console.log(
-        `${sample.sample_id}  ${sample.filename}${mate}  ${sample.confirmed ? 'confirmed' : 'NOT confirmed'}`
+        `${sample.sample_id}  ${sample.filename}${mate}  ${route}  ${sample.confirmed ? 'complete' : `NOT complete (${sample.state})`}`
       )
     }
     console.log(`storage: ${choice.label}`)

@@ -1,9 +1,70 @@
-/** Fault injection for the sandbox: queued one-shot faults per route, and permanent per-file faults. */
+/**
+ * Fault injection for the sandbox: queued one-shot faults per route, and permanent per-file faults.
+ *
+ * Routes are the API's routes, `storage` (the browser-form POST of the standard upload) and one
+ * route per S3 REST operation that the storage endpoint classifies (`s3:UploadPart`, ...).
+ */
 
-export type Route = 'init_upload' | 'confirm_upload' | 'storage'
+/** The API's routes (see emulator.ts for the paths). */
+export type ApiRoute =
+  | 'init_upload'
+  | 'confirm_upload'
+  | 'init_multipart_upload'
+  | 'callback'
+  | 'cancel_upload'
+  | 'list_samples'
+  | 'get_sample'
+
+/** The S3 REST operations the storage endpoint tells apart (by method, path and query). */
+export type S3Operation =
+  | 's3:CreateMultipartUpload'
+  | 's3:UploadPart'
+  | 's3:CompleteMultipartUpload'
+  | 's3:AbortMultipartUpload'
+  | 's3:ListMultipartUploads'
+  | 's3:ListParts'
+  | 's3:PutObject'
+  | 's3:HeadObject'
+  | 's3:GetObject'
+  | 's3:DeleteObject'
+  | 's3:ListObjects'
+  | 's3:Other'
+
+export type Route = ApiRoute | 'storage' | S3Operation
+
+export const S3_OPERATIONS: readonly S3Operation[] = [
+  's3:CreateMultipartUpload',
+  's3:UploadPart',
+  's3:CompleteMultipartUpload',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploads',
+  's3:ListParts',
+  's3:PutObject',
+  's3:HeadObject',
+  's3:GetObject',
+  's3:DeleteObject',
+  's3:ListObjects',
+  's3:Other'
+]
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  'init_upload',
+  'confirm_upload',
+  'init_multipart_upload',
+  'callback',
+  'cancel_upload',
+  'list_samples',
+  'get_sample'
+]
+
+export const isRoute = (value: unknown): value is Route =>
+  value === 'storage' ||
+  (API_ROUTES as readonly unknown[]).includes(value) ||
+  (S3_OPERATIONS as readonly unknown[]).includes(value)
 
 export type Fault =
   | {
+      /** Answer `status` (and `body`) without doing the work; S3 routes default to S3's XML error. */
       kind: 'status'
       status: number
       retryAfter?: string
@@ -12,13 +73,27 @@ export type Fault =
       times?: number
     }
   | { kind: 'delay'; ms: number; times?: number }
+  /** Read `afterBytes` bytes of the request body (default 0), then destroy the connection. */
   | { kind: 'reset'; afterBytes?: number; times?: number }
+  /** Read `afterBytes` bytes of the request body (default 0), then never read or answer again. */
   | { kind: 'stall'; afterBytes?: number; times?: number }
+  /**
+   * Do the work in full (the sample is created, the part stored, the upload completed...), then
+   * lose the answer: send `status` (default 504, as a gateway that timed out) and `body` instead
+   * (default: on API routes a gateway's HTML page, a given body goes out as JSON; on S3
+   * operations S3's XML error), or with `reset` destroy the connection without answering. The
+   * log entry keeps the status the work produced in `lostStatus`. API routes and S3 REST
+   * operations (not `storage`).
+   */
+  | { kind: 'lost-answer'; status?: number; body?: string; reset?: boolean; times?: number }
 
 export interface FaultControl {
   /** Queues a fault for the next request(s) on `route` (FIFO; `times` requests, default 1). */
   add(route: Route, fault: Fault): void
-  /** Every request on `route` concerning `filename` gets `status` (and `body`), forever. */
+  /**
+   * Every request on `route` concerning `filename` gets `status` (and `body`), forever. For S3
+   * operations a request concerns the last segment of its object key (keys end in the filename).
+   */
   failFile(filename: string, route: Route, status: number, body?: string): void
   clear(): void
 }
@@ -38,9 +113,13 @@ export class FaultBook implements FaultControl {
   }[] = []
 
   add(route: Route, fault: Fault): void {
+    if (!isRoute(route)) throw new Error(`unknown sandbox route for a fault: ${String(route)}`)
     const times = fault.times ?? 1
     if (!Number.isInteger(times) || times < 1) {
       throw new Error(`fault times must be a whole number ≥ 1, got ${String(fault.times)}`)
+    }
+    if (fault.kind === 'lost-answer' && route === 'storage') {
+      throw new Error('lost-answer faults apply to API routes and S3 operations, not storage')
     }
     const queue = this.queues.get(route) ?? []
     queue.push({ fault, left: times })
@@ -48,6 +127,7 @@ export class FaultBook implements FaultControl {
   }
 
   failFile(filename: string, route: Route, status: number, body?: string): void {
+    if (!isRoute(route)) throw new Error(`unknown sandbox route for a fault: ${String(route)}`)
     this.fileFaults.push({ filename, route, status, body })
   }
 

@@ -15,6 +15,20 @@ export interface LoggedRequest {
   fileSize?: number
   /** Status sent (0 when reset or stalled, or not answered yet). */
   status: number
+  /** A `lost-answer` fault: the status the work produced, which the client never got. */
+  lostStatus?: number
+  /** S3 REST operations: what the request addressed (its Authorization value is not logged). */
+  s3?: S3Details
+}
+
+export interface S3Details {
+  bucket: string
+  /** The object key, percent-decoded ('' for bucket operations). */
+  key: string
+  uploadId?: string
+  partNumber?: number
+  /** The access key id the request was signed with, if any. */
+  accessKeyId?: string
 }
 
 export function logEntry(route: LoggedRequest['route'], req: IncomingMessage): LoggedRequest {

@@ -11,7 +11,9 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-export const ACTION_ENTRY = join(PROJECT_ROOT, 'dist', 'index.js')
+// ONECODEX_ACTION_ENTRY runs another build (e.g. a private bundle while dist/ is being rebuilt).
+export const ACTION_ENTRY =
+  process.env.ONECODEX_ACTION_ENTRY || join(PROJECT_ROOT, 'dist', 'index.js')
 
 export interface ActionRun {
   exitCode: number

@@ -1,6 +1,7 @@
 /**
- * A tiny S3 client for the sandbox: HEAD and GET of one object, signed with AWS signature
- * version 2 (what radosgw accepts with plain access/secret keys).
+ * A tiny S3 client for the sandbox: HEAD and GET of one object and the list of multipart uploads
+ * in progress, signed with AWS signature version 2 (what radosgw accepts with plain
+ * access/secret keys).
  */
 import { createHash, createHmac } from 'node:crypto'
 import http from 'node:http'
@@ -42,17 +43,23 @@ export function signV2(
 function request(
   target: S3Target,
   method: 'HEAD' | 'GET',
-  key: string
+  key: string,
+  /** A sub-resource (signed) and other parameters (not signed), e.g. `?uploads&prefix=a`. */
+  query: { subresource?: string; params?: Record<string, string> } = {}
 ): Promise<http.IncomingMessage> {
   const url = new URL(target.endpoint)
-  const resource = objectPath(target.bucket, key)
+  const path =
+    key === '' ? `/${encodeURIComponent(target.bucket)}/` : objectPath(target.bucket, key)
+  const resource = query.subresource ? `${path}?${query.subresource}` : path
+  const params = new URLSearchParams(query.params ?? {}).toString()
+  const search = [query.subresource, params].filter(Boolean).join('&')
   const date = new Date().toUTCString()
   return new Promise((resolve, reject) => {
     const req = http.request({
       hostname: url.hostname,
       port: url.port,
       method,
-      path: url.pathname.replace(/\/$/, '') + resource,
+      path: url.pathname.replace(/\/$/, '') + path + (search ? `?${search}` : ''),
       headers: { Date: date, Authorization: signV2(method, resource, date, target) }
     })
     req.on('response', resolve)
@@ -95,4 +102,27 @@ export async function hashObject(
     size += chunk.length
   }
   return { size, sha256: hash.digest('hex') }
+}
+
+/** The multipart uploads in progress under `prefix` (the first 1000). */
+export async function listMultipartUploads(
+  target: S3Target,
+  prefix: string
+): Promise<{ key: string; uploadId: string; initiated: Date }[]> {
+  const res = await request(target, 'GET', '', { subresource: 'uploads', params: { prefix } })
+  if (res.statusCode !== 200) throw await failure(res, 'ListMultipartUploads')
+  let body = ''
+  for await (const chunk of res) body += String(chunk)
+  const text = (block: string, tag: string): string =>
+    (new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(block)?.[1] ?? '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&')
+  return [...body.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)].map(([, block]) => ({
+    key: text(block, 'Key'),
+    uploadId: text(block, 'UploadId'),
+    initiated: new Date(text(block, 'Initiated'))
+  }))
 }

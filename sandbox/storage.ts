@@ -1,19 +1,27 @@
 /**
  * The sandbox's object storage endpoint, on its own port (its own "host"). Two modes:
- * - builtin: an in-process stand-in for S3's browser POST, enforcing S3's rules (see
- *   `checkPostFields`), hashing the file as it streams and keeping only its size and digests;
+ * - builtin: an in-process stand-in for S3, for the browser POST of the standard upload
+ *   (enforcing S3's rules, see `checkPostFields`, hashing the file as it streams and keeping
+ *   only its size and digests) and for S3's REST multipart upload (see s3-builtin.ts);
  * - proxy: a transparent pass-through to a real S3 server (radosgw), so that storage requests
- *   are still logged and faults can still be injected.
- * The multipart body is always parsed as a stream, for the request log.
+ *   are still logged and faults can still be injected. REST calls are forwarded byte for byte
+ *   with their Host header unchanged (so that SigV4 signatures still match) and streamed.
+ * Each request is logged under its operation: `storage` for the browser POST (whose multipart
+ * body is always parsed as a stream, for the log), `s3:<Operation>` for REST calls.
  */
 import { createHash, type Hash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import type { FaultBook } from './faults.js'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Fault, FaultBook } from './faults.js'
 import { listen, logEntry, readBody, send, sleep, trackSockets, type Cut } from './http-util.js'
 import type { LoggedRequest } from './http-util.js'
 import { boundaryOf, MultipartError, MultipartParser } from './multipart.js'
 import { checkPostFields, contentLengthRange, type Credentials, type S3Failure } from './policy.js'
-import { postResponseXml, s3CodeFor, s3ErrorXml } from './s3-xml.js'
+import { BuiltinS3, type ObjectRecord, type S3Answer } from './s3-builtin.js'
+import { classify, describeS3, type S3Request } from './s3-ops.js'
+import { parseCompleteMultipartXml, postResponseXml, s3CodeFor, s3ErrorXml } from './s3-xml.js'
 
 export interface StoredObject {
   key: string
@@ -21,10 +29,21 @@ export interface StoredObject {
   sha256: string
 }
 
+/** A multipart upload that was created and neither completed nor aborted. */
+export interface PendingUpload {
+  key: string
+  uploadId: string
+  initiated: Date
+  /** Part numbers received so far (builtin storage only). */
+  parts?: number[]
+}
+
 export interface StorageServer {
   url: string
   /** What the builtin store holds under `key` (undefined in proxy mode). */
   get(key: string): StoredObject | undefined
+  /** The builtin store's multipart uploads in progress (empty in proxy mode). */
+  pendingUploads(): PendingUpload[]
   close(): Promise<void>
 }
 
@@ -121,20 +140,34 @@ function sendFault(
   message = `Sandbox fault: status ${status}.`,
   extra: { contentType?: string; retryAfter?: string } = {}
 ): void {
-  send(res, entry, status, body ?? s3ErrorXml(s3CodeFor(status), message), {
+  send(res, entry, status, body ?? s3ErrorXml(s3CodeFor(status, entry.route), message), {
     'Content-Type': extra.contentType ?? 'application/xml',
     ...(extra.retryAfter ? { 'Retry-After': extra.retryAfter } : {})
   })
 }
 
 export async function startStorage(options: StorageOptions): Promise<StorageServer> {
-  const objects = new Map<string, StoredObject>()
+  const objects = new Map<string, ObjectRecord>()
   const { bucket, faults, log } = options
   let url = ''
+  const spoolDir = await mkdtemp(join(tmpdir(), 'onecodex-sandbox-parts-'))
+  const builtin = new BuiltinS3({
+    bucket,
+    accessKey: options.credentials.accessKey,
+    objects,
+    dir: spoolDir,
+    url: () => url
+  })
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const entry = logEntry('storage', req)
+    const request = classify(req.method ?? '', req.url ?? '')
+    const entry = logEntry(request.op, req)
     log.push(entry)
+    if (request.op !== 'storage') {
+      describeS3(entry, req, request)
+      await handleRest(req, res, entry, request)
+      return
+    }
     const path = (req.url ?? '').split('?')[0]
     if (path !== `/${bucket}` && path !== `/${bucket}/`) {
       req.resume()
@@ -142,15 +175,6 @@ export async function startStorage(options: StorageOptions): Promise<StorageServ
         status: 404,
         code: 'NoSuchBucket',
         message: `The sandbox storage only accepts POST /${bucket}.`
-      })
-      return
-    }
-    if (req.method !== 'POST') {
-      req.resume()
-      sendS3Error(res, entry, {
-        status: 405,
-        code: 'MethodNotAllowed',
-        message: 'The specified method is not allowed against this resource.'
       })
       return
     }
@@ -276,13 +300,56 @@ export async function startStorage(options: StorageOptions): Promise<StorageServ
     }
 
     const { sha256, md5 } = reader.digests()
-    objects.set(key, { key, size: reader.fileSize, sha256 })
-    const location = `${url}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`
     const etag = `"${md5}"`
+    const sse = Object.entries(reader.fields).find(
+      ([name]) => name.toLowerCase() === 'x-amz-server-side-encryption'
+    )?.[1]
+    objects.set(key, { key, size: reader.fileSize, sha256, etag, lastModified: new Date(), sse })
+    const location = `${url}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`
     const status = Number(reader.fields.success_action_status)
     const headers = { ...XML, ETag: etag, Location: location }
     if (status === 201) send(res, entry, 201, postResponseXml(location, bucket, key, etag), headers)
     else send(res, entry, status === 200 ? 200 : 204, '', headers)
+  }
+
+  /**
+   * An S3 REST call: queued faults, then per-file faults (by the key's last segment), then
+   * radosgw (proxy) or the builtin store.
+   */
+  const handleRest = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: LoggedRequest,
+    request: S3Request
+  ): Promise<void> => {
+    const op = request.op as Exclude<S3Request['op'], 'storage'>
+    let fault: Fault | undefined = faults.next(op)
+    if (fault?.kind === 'delay') {
+      await sleep(fault.ms)
+      fault = undefined
+    }
+    if (fault?.kind === 'reset' || fault?.kind === 'stall') {
+      await readBody(req, () => undefined, fault)
+      return
+    }
+    const refusal =
+      fault?.kind === 'status' ? fault : faults.forFile(op, [entry.fileName ?? undefined])
+    if (refusal) {
+      // The body is read first, as S3 does for an error it finds after the upload.
+      if (!(await readBody(req, () => undefined))) return
+      const extra = fault?.kind === 'status' ? fault : {}
+      sendFault(res, entry, refusal.status, refusal.body, undefined, extra)
+      return
+    }
+    const lost = fault?.kind === 'lost-answer' ? fault : undefined
+    if (options.upstream) {
+      await proxyRest(req, res, entry, options.upstream, lost)
+      return
+    }
+    const answer = await builtin.handle(req, entry, request)
+    if (!answer) return
+    if (lost) loseAnswer(res, entry, answer.status, lost)
+    else sendAnswer(res, entry, answer)
   }
 
   const server = http.createServer((req, res) => {
@@ -291,9 +358,124 @@ export async function startStorage(options: StorageOptions): Promise<StorageServ
       if (!res.headersSent) res.writeHead(500).end()
     })
   })
-  const close = trackSockets(server)
+  const closeServer = trackSockets(server)
   url = await listen(server, options.host, options.port)
-  return { url, get: key => objects.get(key), close }
+  return {
+    url,
+    get: key => {
+      const found = objects.get(key)
+      return found && { key: found.key, size: found.size, sha256: found.sha256 }
+    },
+    pendingUploads: () =>
+      [...builtin.uploads.values()].map(upload => ({
+        key: upload.key,
+        uploadId: upload.uploadId,
+        initiated: upload.initiated,
+        parts: [...upload.parts.keys()].sort((a, b) => a - b)
+      })),
+    close: async () => {
+      await closeServer()
+      await rm(spoolDir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Writes a builtin S3 answer (a HEAD keeps its Content-Length: the object's size). */
+function sendAnswer(res: ServerResponse, entry: LoggedRequest, answer: S3Answer): void {
+  if (res.headersSent || res.destroyed) return
+  entry.status = answer.status
+  const body = answer.body ?? ''
+  res.writeHead(answer.status, {
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...answer.headers
+  })
+  res.end(body)
+}
+
+/** A `lost-answer` fault: the work is done; the client gets the fault's status, or a reset. */
+function loseAnswer(
+  res: ServerResponse,
+  entry: LoggedRequest,
+  realStatus: number,
+  lost: Extract<Fault, { kind: 'lost-answer' }>
+): void {
+  entry.lostStatus = realStatus
+  if (lost.reset) {
+    res.socket?.destroy()
+    return
+  }
+  const status = lost.status ?? 504
+  sendFault(res, entry, status, lost.body, `Sandbox fault: the answer was lost (${status}).`)
+}
+
+const COUNTED_OPS = new Set(['s3:UploadPart', 's3:PutObject'])
+
+/**
+ * Proxy mode for an S3 REST call: forwarded with the same method, raw path and query, and
+ * headers (Host included: radosgw checks the SigV4 signature against the Host the client
+ * signed), the body streamed through with backpressure; the answer relayed as it comes.
+ */
+function proxyRest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: LoggedRequest,
+  upstream: string,
+  lost: Extract<Fault, { kind: 'lost-answer' }> | undefined
+): Promise<void> {
+  const target = new URL(upstream)
+  const capture = entry.route === 's3:CompleteMultipartUpload'
+  const counted = COUNTED_OPS.has(entry.route)
+  return new Promise(resolve => {
+    const forward = http.request({
+      hostname: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: target.pathname.replace(/\/$/, '') + (req.url ?? '/'),
+      headers: { ...req.headers }
+    })
+    const captured: Buffer[] = []
+    let bytes = 0
+    if (counted) entry.fileSize = 0
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+      if (counted) entry.fileSize = bytes
+      if (capture && bytes <= 1024 * 1024) captured.push(chunk)
+    })
+    req.on('close', () => {
+      if (!req.complete) forward.destroy()
+    })
+    req.pipe(forward)
+
+    forward.on('response', answer => {
+      if (capture) {
+        const text = Buffer.concat(captured).toString('utf8')
+        entry.body = parseCompleteMultipartXml(text) ?? text.slice(0, 2000)
+      }
+      const decoded = req.headers['x-amz-decoded-content-length']
+      if (counted && req.complete && typeof decoded === 'string') entry.fileSize = Number(decoded)
+      const status = answer.statusCode ?? 502
+      if (lost) {
+        answer.resume()
+        answer.on('end', () => {
+          loseAnswer(res, entry, status, lost)
+          resolve()
+        })
+        return
+      }
+      entry.status = status
+      res.writeHead(status, answer.headers)
+      answer.pipe(res)
+      res.on('close', resolve)
+    })
+    forward.on('error', error => {
+      req.unpipe(forward)
+      req.resume()
+      if (!res.headersSent) {
+        sendFault(res, entry, 502, undefined, `Sandbox proxy: ${error.message}`)
+      }
+      resolve()
+    })
+  })
 }
 
 /**

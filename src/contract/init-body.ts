@@ -43,8 +43,29 @@ export function buildMultipartInitBody(
   return body
 }
 
+type Metadata = { readonly [key: string]: Json }
+
 /**
- * Builds init_upload's body: only fields the user set are sent. The key is never part of it.
+ * The run-wide `metadata` input with a sample's own fields (its sample-sheet row) over it:
+ * a sample's field replaces the run-wide one, `custom` is merged key by key.
+ */
+function mergeMetadata(
+  run: Metadata | undefined,
+  own: Metadata | undefined
+): { [key: string]: Json } | undefined {
+  if (!own) return run ? { ...run } : undefined
+  const merged: { [key: string]: Json } = { ...run, ...own }
+  const custom = (value: Json | undefined): Metadata =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {}
+  if (run?.custom !== undefined && own.custom !== undefined) {
+    merged.custom = { ...custom(run.custom), ...custom(own.custom) }
+  }
+  return merged
+}
+
+/**
+ * Builds init_upload's body: only fields the user set are sent. A sample's own init fields
+ * (sample sheet) override the run-wide `metadata` and `project` inputs; its tags are added. The key is never part of it.
  * `size` is the total bytes of the sample (both mates for a pair).
  */
 export function buildInitBody(sample: Sample, settings: Settings): InitUploadBody {
@@ -54,9 +75,12 @@ export function buildInitBody(sample: Sample, settings: Settings): InitUploadBod
     upload_type: 'standard'
   }
   if (sample.mate) body.paired_end_filename = sample.mate.filename
-  if (settings.metadata) body.metadata = { ...settings.metadata }
-  if (settings.tags.length > 0) body.tags = settings.tags.map(name => ({ name }))
-  if (settings.project !== undefined) body.project = settings.project
+  const metadata = mergeMetadata(settings.metadata, sample.init?.metadata)
+  if (metadata) body.metadata = metadata
+  const tags = [...new Set([...settings.tags, ...(sample.init?.tags ?? [])])]
+  if (tags.length > 0) body.tags = tags.map(name => ({ name }))
+  const project = sample.init?.project ?? settings.project
+  if (project !== undefined) body.project = project
   if (settings.interleaved !== undefined) body.interleaved = settings.interleaved
   if (settings.sampleId !== undefined) body.sample_id = settings.sampleId
   if (settings.externalSampleId !== undefined) body.external_sample_id = settings.externalSampleId

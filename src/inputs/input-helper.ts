@@ -4,10 +4,12 @@ import {
   DEFAULT_API_URL,
   IF_NO_FILES_FOUND_VALUES,
   Inputs,
+  LANES_VALUES,
   MAX_ATTEMPTS_RANGE,
   UPLOAD_METHOD_VALUES
 } from '../shared/constants.js'
 import { validateMetadata } from './metadata.js'
+import { parseShard } from './shard-input.js'
 import {
   EXTERNAL_SAMPLE_ID_MAX_LENGTH,
   PROJECT_MAX_LENGTH,
@@ -103,6 +105,9 @@ export function getInputs(): InputResult {
     problems
   )
 
+  const shard = parseShard(core.getInput(Inputs.Shard))
+  if (shard.problem) problems.push(shard.problem)
+
   const settings: Settings = {
     apiKey,
     patterns,
@@ -124,7 +129,12 @@ export function getInputs(): InputResult {
       UPLOAD_METHOD_VALUES,
       problems
     ),
-    workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+    lanes: parseEnum(Inputs.Lanes, core.getInput(Inputs.Lanes) || 'merge', LANES_VALUES, problems),
+    sampleSheet: core.getInput(Inputs.SampleSheet).trim() || undefined,
+    prefixWithDir: bool(Inputs.PrefixWithDir, false) ?? false,
+    skipExisting: bool(Inputs.SkipExisting, false) ?? false,
+    shard: shard.shard
   }
   return { settings, problems: problems.map(message => ({ message })) }
 }

@@ -21,7 +21,16 @@ const FIELDS: { readonly [key: string]: Check } = {
 }
 
 /** The metadata fields init_upload knows. */
-const METADATA_FIELDS = Object.keys(FIELDS)
+export const METADATA_FIELDS: readonly string[] = Object.keys(FIELDS)
+
+/**
+ * Checks one metadata field's value against its rule; `at` names where the value came from in
+ * the messages (`metadata.platform`, or a sample sheet's row and column). Undefined when `key`
+ * is not a metadata field init_upload knows.
+ */
+export function checkMetadataField(key: string, value: Json, at: string): string[] | undefined {
+  return Object.hasOwn(FIELDS, key) ? FIELDS[key](value, at) : undefined
+}
 
 /**
  * Checks a parsed `metadata` input against init_upload's metadata schema.
@@ -36,9 +45,9 @@ export function validateMetadata(value: Json): string[] {
   const violations: string[] = []
   for (const [key, field] of Object.entries(value)) {
     const at = jsonPath('metadata', key)
-    const check = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined
-    if (check) {
-      violations.push(...check(field, at))
+    const found = checkMetadataField(key, field, at)
+    if (found) {
+      violations.push(...found)
     } else {
       violations.push(
         `${at} is not a known metadata field (known: ${METADATA_FIELDS.join(', ')}). ` +

@@ -27,10 +27,14 @@ export interface Extension {
   readonly compression: Compression
 }
 
-/** Splits `filename` at its accepted ending, or returns undefined when it has none. */
+/**
+ * Splits `filename` at its accepted ending, or returns undefined when it has none. Endings are
+ * matched case-insensitively (`X.FASTQ.GZ`); `extension` keeps the name's own spelling.
+ */
 export function parseExtension(filename: string): Extension | undefined {
-  const gzip = GZIP_SUFFIXES.find(suffix => filename.endsWith(suffix))
-  const inner = gzip ? filename.slice(0, -gzip.length) : filename
+  const lower = filename.toLowerCase()
+  const gzip = GZIP_SUFFIXES.find(suffix => lower.endsWith(suffix))
+  const inner = gzip ? lower.slice(0, -gzip.length) : lower
   const kinds: [SequenceFormat, readonly string[]][] = [
     ['FASTA', FASTA_EXTENSIONS],
     ['FASTQ', FASTQ_EXTENSIONS]
@@ -38,15 +42,37 @@ export function parseExtension(filename: string): Extension | undefined {
   for (const [format, endings] of kinds) {
     const ending = endings.find(e => inner.endsWith(e))
     if (ending === undefined) continue
-    const extension = ending + (gzip ?? '')
+    const length = ending.length + (gzip?.length ?? 0)
     return {
-      stem: filename.slice(0, -extension.length),
-      extension,
+      stem: filename.slice(0, -length),
+      extension: filename.slice(-length),
       format,
       compression: gzip ? 'gzip' : 'none'
     }
   }
   return undefined
+}
+
+/**
+ * What kind of file a name is, for the notice about skipped files: its last extension in lower
+ * case (`.md5`, `.json`), or `no extension`.
+ */
+export function fileKind(filename: string): string {
+  const dot = filename.lastIndexOf('.')
+  return dot <= 0 || dot === filename.length - 1
+    ? 'no extension'
+    : filename.slice(dot).toLowerCase()
+}
+
+/**
+ * True when a name looks like FASTA/FASTQ, even with a compression or case One Codex does not
+ * take (`x.fq.bz2`): such a file is meant as a sample, so it is checked, never skipped.
+ */
+export function looksLikeSequence(filename: string): boolean {
+  const lower = filename.toLowerCase()
+  if (parseExtension(lower)) return true
+  const inner = lower.replace(/\.(bz2|bzip2|xz|zst|zstd|zip|lz4|7z|rar|tar|z)$/, '')
+  return inner !== lower && parseExtension(inner) !== undefined
 }
 
 // Characters the spec's filename pattern allows anywhere (ECMAScript \w is ASCII only).
@@ -75,11 +101,9 @@ function escapeChar(c: string): string {
 export function extensionViolation(filename: string): string {
   let hint = ''
   const lower = filename.toLowerCase()
-  if (/\.(bz2|bzip2|xz|zst|zstd|zip|lz4|7z|rar|tar)$/.test(lower)) {
+  if (/\.(bz2|bzip2|xz|zst|zstd|zip|lz4|7z|rar|tar|z)$/.test(lower)) {
     const ending = lower.slice(lower.lastIndexOf('.'))
     hint = ` ${ending} compression is not accepted: decompress it and recompress with gzip.`
-  } else if (parseExtension(lower)) {
-    hint = ' Endings are case-sensitive: rename it with a lower-case ending.'
   }
   return `"${filename}" does not end in an accepted extension: ${ACCEPTED_ENDINGS}.${hint}`
 }

@@ -7,40 +7,65 @@ export interface ReadName {
   /** 1 or 2. */
   readonly read: 1 | 2
   /**
-   * `R`: an `_R1`/`.R1` token, on FASTA or FASTQ (a lone mate is an error); `digit`: `_1`/`.1`
-   * before a FASTQ extension (a lone one is uploaded alone).
+   * `R`: an `_R1`/`.R1` token, on FASTA or FASTQ; `val`: Trim Galore's `_R1_val_1` or `_1_val_1`
+   * (paired-end output only); a lone mate of either is an error. `digit`: `_1`/`.1` before a
+   * FASTQ extension (a lone one is uploaded alone).
    */
-  readonly style: 'R' | 'digit'
+  readonly style: 'R' | 'val' | 'digit'
+  /** The read token as written, e.g. `_R1`, `.2`, `_R1_val_1`. */
+  readonly token: string
+  /** The token the other mate carries. */
+  readonly mateToken: string
   /** The name with the read number blanked out: equal for two mates. */
   readonly key: string
   /** The filename the other mate must have. */
   readonly mateName: string
 }
 
-// `X_R1`, `X.R2`, optionally followed by a `_001`-style (or `_L001` lane-style) suffix.
-const R_STEM = /^(.+[._]R)([12])([._]L?\d+)?$/
-// `X_1`, `X.2`, directly before the extension.
-const DIGIT_STEM = /^(.+[._])([12])$/
+// `X_R1`, `X.R2`, optionally followed by a `_001`-style (or `_L001` lane-style) suffix, and
+// optionally by Trim Galore's `_val_1` / `_val_2` (the same number again; tried first).
+const R_VAL_STEM = /^(.+([._])R)([12])([._]L?\d+)?(_val_([12]))$/
+const R_STEM = /^(.+([._])R)([12])([._]L?\d+)?()()$/
+// Trim Galore's `X_1_val_1` / `X_2_val_2` (tried first), or `X_1`, `X.2` before the extension.
+const DIGIT_VAL_STEM = /^(.+([._]))([12])(_val_([12]))$/
+const DIGIT_STEM = /^(.+([._]))([12])()()$/
 
 /**
  * Reads the read number from a filename with an accepted ending; undefined when it has none.
  * A bare `_1`/`_2` counts only on FASTQ: reads come as FASTQ, while numbered FASTA files
- * (`contig_1.fa`, `contig_2.fa`) are usually distinct assemblies. An explicit `_R1`/`_R2`
- * marks a read on either format.
+ * (`contig_1.fa`, `contig_2.fa`) are usually distinct assemblies. An explicit `_R1`/`_R2`, or
+ * Trim Galore's `_val_1`/`_val_2` suffix, marks a read on either format.
  */
 export function readName(filename: string): ReadName | undefined {
   const ext = parseExtension(filename)
   if (!ext) return undefined
-  const rMatch = R_STEM.exec(ext.stem)
-  const match = rMatch ?? (ext.format === 'FASTQ' ? DIGIT_STEM.exec(ext.stem) : null)
-  if (!match) return undefined
-  const [, before, digit, after = ''] = match
+  const rMatch = R_VAL_STEM.exec(ext.stem) ?? R_STEM.exec(ext.stem)
+  const digitMatch = rMatch
+    ? null
+    : (DIGIT_VAL_STEM.exec(ext.stem) ?? (ext.format === 'FASTQ' ? DIGIT_STEM.exec(ext.stem) : null))
+  let before: string, separator: string, digit: string, after: string, val: string
+  let valDigit: string
+  if (rMatch) {
+    ;[, before, separator, digit, after = '', val, valDigit] = rMatch
+  } else if (digitMatch) {
+    ;[, before, separator, digit, val, valDigit] = digitMatch
+    after = ''
+  } else {
+    return undefined
+  }
+  // Trim Galore repeats the read number: `_R1_val_1`; `_R1_val_2` is no read name.
+  if (val !== '' && valDigit !== digit) return undefined
   const read = digit === '1' ? 1 : 2
+  const other = read === 1 ? 2 : 1
+  const r = rMatch ? 'R' : ''
+  const suffix = (n: number): string => (val === '' ? '' : `_val_${n}`)
   return {
     read,
-    style: rMatch ? 'R' : 'digit',
-    key: `${before}#${after}${ext.extension}`,
-    mateName: `${before}${read === 1 ? 2 : 1}${after}${ext.extension}`
+    style: val !== '' ? 'val' : rMatch ? 'R' : 'digit',
+    token: `${separator}${r}${read}${suffix(read)}`,
+    mateToken: `${separator}${r}${other}${suffix(other)}`,
+    key: `${before}#${after}${suffix(0)}${ext.extension}`,
+    mateName: `${before}${other}${after}${suffix(other)}${ext.extension}`
   }
 }
 
@@ -98,19 +123,17 @@ export function pairFiles(
       continue
     }
     const shown = display(file)
-    const token = name.style === 'R' ? `_R${name.read}` : `_${name.read}`
-    const mateToken = name.style === 'R' ? `_R${3 - name.read}` : `_${3 - name.read}`
-    if (name.style === 'R') {
+    if (name.style !== 'digit') {
       problems.push({
         file: shown,
         message:
-          `${shown}: this is read ${name.read} of a paired-end sample (${token}) but its mate ${name.mateName} is not among the matched files in the same directory. ` +
-          `With paired: true every ${token} file needs its ${mateToken} mate; add the mate to files, or set paired: false to upload each file as its own sample.`
+          `${shown}: this is read ${name.read} of a paired-end sample (${name.token}) but its mate ${name.mateName} is not among the matched files in the same directory. ` +
+          `With paired: true every ${name.token} file needs its ${name.mateToken} mate; add the mate to files, or set paired: false to upload each file as its own sample.`
       })
     } else {
       warnings.push({
         file: shown,
-        message: `${shown}: the name ends in ${token} like read ${name.read} of a pair, but no ${name.mateName} was matched in the same directory; it is uploaded as a single-end sample.`
+        message: `${shown}: the name ends in ${name.token} like read ${name.read} of a pair, but no ${name.mateName} was matched in the same directory; it is uploaded as a single-end sample.`
       })
     }
     units.push({ file })

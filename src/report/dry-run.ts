@@ -1,18 +1,124 @@
 import * as core from '@actions/core'
+import * as path from 'node:path'
 import { describeSize } from '../shared/format.js'
 import { buildRouteInitBody } from '../contract/init-body.js'
+import { Outputs } from '../shared/constants.js'
 import { displayPath } from '../shared/paths.js'
 import { sampleBytes, sampleFiles } from '../shared/sample.js'
-import type { Plan, Source, Settings } from '../shared/types.js'
+import type {
+  Compression,
+  Json,
+  Plan,
+  Route,
+  Sample,
+  SequenceFormat,
+  Settings,
+  Source
+} from '../shared/types.js'
+import type { ListOutput } from './output-budget.js'
+
+/** One source of a planned sample, as the `plan` output gives it. */
+export interface PlannedSource {
+  /** `file` for a single-file sample, `R1` / `R2` for a pair. */
+  readonly role: 'file' | 'R1' | 'R2'
+  /** The name it is uploaded under (the merged name for lanes). */
+  readonly filename: string
+  /** Its first file, workspace-relative. */
+  readonly path: string
+  readonly size: number
+  readonly format: SequenceFormat
+  readonly compression: Compression
+  /** The files sent back to back under `filename` (one, or each lane), workspace-relative. */
+  readonly segments: readonly { readonly path: string; readonly size: number }[]
+}
+
+/** One planned sample, as the `plan` output gives it. */
+export interface PlannedSample {
+  /** The upload name (R1's for a pair, the merged name for lanes): how One Codex will list it. */
+  readonly name: string
+  readonly route: Route
+  /** Bytes of every source. */
+  readonly size: number
+  readonly sources: readonly PlannedSource[]
+  /** The call that would start the upload and its JSON body (which never holds the API key). */
+  readonly init: {
+    readonly call: 'init_upload' | 'init_multipart_upload'
+    readonly body: { readonly [key: string]: Json | undefined }
+  }
+}
+
+function roles(sample: Sample): ['file' | 'R1' | 'R2', Source][] {
+  return sample.mate
+    ? [
+        ['R1', sample.file],
+        ['R2', sample.mate]
+      ]
+    : [['file', sample.file]]
+}
+
+/** The plan as data: one entry per sample, paths workspace-relative, no secret anywhere. */
+export function plannedSamples(samples: readonly Sample[], settings: Settings): PlannedSample[] {
+  const relative = (file: string): string => displayPath(file, settings.workspace)
+  return samples.map(sample => {
+    const route = sample.route ?? 'standard'
+    return {
+      name: sample.file.filename,
+      route,
+      size: sampleBytes(sample),
+      sources: roles(sample).map(([role, source]) => ({
+        role,
+        filename: source.filename,
+        path: relative(source.path),
+        size: source.size,
+        format: source.format,
+        compression: source.compression,
+        segments: source.segments.map(segment => ({
+          path: relative(segment.path),
+          size: segment.size
+        }))
+      })),
+      init: {
+        call: route === 'multipart' ? 'init_multipart_upload' : 'init_upload',
+        body: { ...buildRouteInitBody(sample, settings) }
+      }
+    }
+  })
+}
 
 /**
- * Prints what a run would upload: each sample with its file(s), size, format and compression,
- * and the JSON body its init_upload would carry (the API key is never part of it), then a total.
+ * The `plan` output: the planned samples as a JSON list, fitted by the report into GitHub's
+ * output limit together with the other lists (the results file holds them all).
+ */
+export function planOutput(samples: readonly Sample[], settings: Settings): ListOutput {
+  return { name: Outputs.Plan, items: plannedSamples(samples, settings) }
+}
+
+/**
+ * Prints what a run would upload: each sample with its file(s) — each lane of merged lanes —
+ * size, format and compression, and the JSON body its init call would carry (the API key is
+ * never part of it), then a total.
  */
 export function printPlan(plan: Plan, settings: Settings): void {
   const count = plan.samples.length
-  const describe = (role: string, file: Source): string =>
-    `  ${role}: ${displayPath(file.path, settings.workspace)} — ${describeSize(file.size)}, ${file.format}, ${file.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}`
+  const shown = (file: string): string => displayPath(file, settings.workspace)
+  const kind = (file: Source): string =>
+    `${file.format}, ${file.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}`
+  const describe = (role: string, file: Source): string[] => {
+    if (file.segments.length === 1) {
+      const renamed =
+        path.basename(file.path) === file.filename ? '' : ` (uploaded as ${file.filename})`
+      return [
+        `  ${role}: ${shown(file.path)}${renamed} — ${describeSize(file.size)}, ${kind(file)}`
+      ]
+    }
+    return [
+      `  ${role}: ${file.filename} — ${file.segments.length} lanes merged, ${describeSize(file.size)}, ${kind(file)}`,
+      ...file.segments.map(
+        (segment, index) =>
+          `    lane ${index + 1}: ${shown(segment.path)} — ${describeSize(segment.size)}`
+      )
+    ]
+  }
 
   let files = 0
   let bytes = 0
@@ -23,11 +129,12 @@ export function printPlan(plan: Plan, settings: Settings): void {
       core.info(
         `Sample ${index + 1} of ${count} (${sample.mate ? 'paired-end' : 'single file'}, ${route} route)`
       )
-      core.info(describe(sample.mate ? 'R1' : 'file', sample.file))
-      if (sample.mate) core.info(describe('R2', sample.mate))
+      for (const [role, source] of roles(sample)) {
+        for (const line of describe(role, source)) core.info(line)
+      }
       const call = route === 'multipart' ? 'init_multipart_upload' : 'init_upload'
       core.info(`  ${call} body: ${JSON.stringify(buildRouteInitBody(sample, settings))}`)
-      files += sampleFiles(sample).length
+      files += sampleFiles(sample).reduce((n, source) => n + source.segments.length, 0)
       bytes += sampleBytes(sample)
     })
   } finally {

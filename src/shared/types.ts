@@ -1,4 +1,4 @@
-import type { IfNoFilesFound, UploadMethod } from './constants.js'
+import type { IfNoFilesFound, LanesMode, UploadMethod } from './constants.js'
 
 /** A problem found while reading inputs or planning. `file` (a path) makes it a file annotation. */
 export interface Problem {
@@ -33,6 +33,22 @@ export interface Settings {
   readonly uploadMethod: UploadMethod
   /** Directory the patterns are relative to (GITHUB_WORKSPACE or cwd). */
   readonly workspace: string
+  /** Skip planned samples One Codex already holds (same filename, size, project; not awaiting data). */
+  readonly skipExisting?: boolean
+  /** This job's share of the planned samples (`shard: k/n`); unset: every sample. */
+  readonly shard?: Shard
+  /** `merge` (default): lane files of one sample become one source; `separate`: one sample each. */
+  readonly lanes?: LanesMode
+  /** The `sample-sheet` input as given (a CSV/TSV path relative to the workspace). */
+  readonly sampleSheet?: string
+  /** Upload each file as `<parent dir>_<file name>`. Default false. */
+  readonly prefixWithDir?: boolean
+}
+
+/** `shard: k/n`: this job is shard `index` of `count` (1 ≤ index ≤ count ≤ 256). */
+export interface Shard {
+  readonly index: number
+  readonly count: number
 }
 
 export type SequenceFormat = 'FASTA' | 'FASTQ'
@@ -65,12 +81,25 @@ export interface Source {
 /** How a sample's files travel: one form POST per file, or an S3 multipart upload. */
 export type Route = 'standard' | 'multipart'
 
+/**
+ * A sample's own init fields (from its sample-sheet row). `metadata` fields override the
+ * run-wide `metadata` input (`custom` key by key), `tags` are added to the `tags` input's,
+ * `project` overrides the `project` input.
+ */
+export interface SampleInit {
+  readonly metadata?: { readonly [key: string]: Json }
+  readonly tags?: readonly string[]
+  readonly project?: string
+}
+
 /** One sample to upload: a single source, or an R1 source with its R2 mate. */
 export interface Sample {
   readonly file: Source
   readonly mate?: Source
   /** Chosen at planning; the upload stage does not re-decide. Default 'standard'. */
   readonly route?: Route
+  /** Per-sample init fields (sample sheet); absent: the run-wide inputs only. */
+  readonly init?: SampleInit
 }
 
 /** The outcome of planning: samples to upload when `problems` is empty. */
@@ -79,6 +108,13 @@ export interface Plan {
   readonly problems: readonly Problem[]
   /** Non-fatal notes (ambiguous lone `_1` file, no files with if-no-files-found=warn...). */
   readonly warnings: readonly Problem[]
+  /** Informational lines (`::notice`), e.g. the non-sequence files a wildcard matched and skipped. */
+  readonly notices?: readonly Problem[]
+  /**
+   * Only when `problems` is not empty: the samples that broke no rule themselves but are not
+   * sent because others did (reported in `failed` as "not attempted").
+   */
+  readonly heldBack?: readonly Sample[]
 }
 
 /** One confirmed sample, as reported in the `samples` output. */
@@ -87,11 +123,20 @@ export interface UploadedSample {
   path: string
   filename: string
   size: number
-  sha256: string
+  /** Of the bytes sent; absent for a sample skipped as already in One Codex (`existing`). */
+  sha256?: string
   paired_end_path?: string
   paired_end_filename?: string
   paired_end_size?: number
   paired_end_sha256?: string
+  /** Every lane file of a lane-merged `filename`, in the order sent (only for merged lanes). */
+  paths?: string[]
+  /** Every lane file of a lane-merged `paired_end_filename`. */
+  paired_end_paths?: string[]
+  /** How the files travelled: `standard` (form POST) or `multipart` (S3 multipart upload). */
+  route?: Route
+  /** True when skip-existing found the sample already in One Codex: nothing was sent. */
+  existing?: true
 }
 
 /** One sample that did not end confirmed, as reported in the `failed` output. */
@@ -100,4 +145,18 @@ export interface FailedSample {
   error: string
   /** The sample One Codex created before the failure (it was cancelled). */
   sample_id?: string
+  /** The R2 mate of a pair. */
+  paired_end_path?: string
+  /**
+   * `failed` (default when absent): tried and failed; `cancelled`: the job was cancelled while
+   * it was in flight; `not attempted`: never started (job cancelled, or the run stopped early);
+   * `refused`: the file broke a rule at planning (see `rule`), so nothing was sent.
+   */
+  status?: FailureStatus
+  /** Whether cancel_upload cleaned up `sample_id` on One Codex (absent when none was created). */
+  sample_cancelled?: boolean
+  /** `refused` only: the rule the file broke, as the planning message words it. */
+  rule?: string
 }
+
+export type FailureStatus = 'failed' | 'cancelled' | 'not attempted' | 'refused'

@@ -22,7 +22,7 @@ function quoted(value: string): string {
  * as it passes. Nothing is copied or allocated per chunk, so memory stays flat whatever the
  * file size and the garbage collector has nothing to do.
  *
- * It must be piped (`body.pipe(request)`, as http-client's sendStream does): the pipe reuses a
+ * It must be piped (`body.pipe(request)`, as HttpClient.request does): the pipe reuses a
  * buffer only after the request's write callback said the socket has taken its bytes. The pipe
  * ends the destination itself, then emits 'close'. On failure (the file shrank, a read failed,
  * the request closed early) the body is destroyed with the error.
@@ -33,6 +33,11 @@ export class MultipartFileBody extends Readable {
   readonly length: number
   /** Bytes of the file read and handed to the request so far. */
   sent = 0
+  /**
+   * Set when sending failed because of the source itself (a file missing, unreadable or shorter
+   * than planned), not because of the request: no other attempt can fix that.
+   */
+  sourceError?: Error
   private readonly head: Buffer
   private readonly tail: Buffer
   private readonly hash = createHash('sha256')
@@ -129,7 +134,10 @@ export class MultipartFileBody extends Readable {
       reader.read(buffer, (error, bytesRead) => {
         reading = false
         if (finished) return release()
-        if (error) return finish(error)
+        if (error) {
+          this.sourceError = error
+          return finish(error)
+        }
         const chunk = buffer.subarray(0, bytesRead)
         this.hash.update(chunk)
         this.sent += bytesRead

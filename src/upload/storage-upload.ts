@@ -1,8 +1,8 @@
-import type { HttpClient } from '@actions/http-client'
 import type { ClientRequest } from 'node:http'
-import { createHttpClient, readBodyText } from './http.js'
+import { createHttpClient, readBodyText, type HttpClient } from './http.js'
 import { MultipartFileBody, type MultipartFile } from './multipart-body.js'
 import { changedSegment } from './source-reader.js'
+import { stallErrorOf } from './stall-watchdog.js'
 import { httpError, networkError, UploadError } from './upload-error.js'
 import { insecureUrlReason } from '../shared/url-policy.js'
 
@@ -24,17 +24,35 @@ export interface StorageClientOptions {
   socketTimeoutMs?: number
 }
 
+export interface StorageUploadOptions {
+  /** Stops the transfer (job cancelled): the upload fails at once, not retried. */
+  signal?: AbortSignal
+}
+
+/**
+ * The storage refused the form because its policy expired (S3: 403 AccessDenied "Invalid
+ * according to Policy: Policy expired."). Sending the same form again cannot succeed: only a
+ * fresh init_upload can.
+ */
+export class ExpiredPolicyError extends UploadError {}
+
+/** True for storage's answer to a form whose policy expired. */
+export function isExpiredPolicyAnswer(status: number, body: string): boolean {
+  return status === 403 && /policy expired/i.test(body)
+}
+
 /**
  * Streams files to object storage as multipart/form-data POSTs (S3 browser-upload style).
  * Sends no Authorization or API-key header, follows no redirect (a consumed stream cannot be
- * replayed), and sets the exact Content-Length (S3 refuses chunked bodies).
+ * replayed), and sets the exact Content-Length (S3 refuses chunked bodies). Connections are kept
+ * alive and go through HTTPS_PROXY unless NO_PROXY exempts the host; a transfer on which no byte
+ * moves for the socket timeout is aborted with a retryable error.
  */
 export class StorageClient {
-  private readonly clients = new Map<string, HttpClient>()
-  private readonly socketTimeoutMs?: number
+  private readonly http: HttpClient
 
   constructor(options: StorageClientOptions = {}) {
-    this.socketTimeoutMs = options.socketTimeoutMs
+    this.http = createHttpClient(options.socketTimeoutMs)
   }
 
   /**
@@ -44,7 +62,8 @@ export class StorageClient {
   async upload(
     target: StorageTarget,
     file: MultipartFile,
-    onProgress?: (sentBytes: number) => void
+    onProgress?: (sentBytes: number) => void,
+    options: StorageUploadOptions = {}
   ): Promise<StoredFile> {
     const what = `Storage upload of ${file.filename}`
     const reason = insecureUrlReason(target.url, 'upload_url')
@@ -53,48 +72,32 @@ export class StorageClient {
 
     const form = new MultipartFileBody(target.fields, file, onProgress)
     let request: ClientRequest | undefined
-    let failure: Error | undefined
-    const abort = (error: Error): void => {
-      failure ??= error
-      request?.destroy(error)
-    }
-    form.on('error', abort)
-    // http-client pipes the body into its ClientRequest; keep hold of it to abort it.
-    const pipe = form.pipe.bind(form)
-    form.pipe = (<T extends NodeJS.WritableStream>(destination: T) => {
-      request = destination as unknown as ClientRequest
-      return pipe(destination)
-    }) as typeof form.pipe
-    const headers = form.getHeaders()
+    // The body destroys the request itself when it fails; its error is read from it below.
+    form.on('error', () => undefined)
     let status: number
     let body: string
     let responseHeaders: Record<string, string | string[] | undefined>
     try {
-      const response = await this.clientFor(target.url).sendStream(
-        'POST',
-        target.url,
-        form,
-        headers
-      )
+      const response = await this.http.request('POST', target.url, form, form.getHeaders(), {
+        signal: options.signal
+      })
+      request = response.request
       status = response.message.statusCode ?? 0
       responseHeaders = response.message.headers
       body = await readBodyText(response.message)
     } catch (error) {
-      const cause = failure ?? error
-      request?.destroy()
       form.destroy()
-      if (cause instanceof UploadError) throw cause
-      if ((cause as NodeJS.ErrnoException).syscall === 'open' || cause === failure)
-        throw new UploadError(`${what} failed: ${(cause as Error).message}`, {
-          code: (cause as NodeJS.ErrnoException).code,
+      if (form.sourceError)
+        throw new UploadError(`${what} failed: ${form.sourceError.message}`, {
+          code: (form.sourceError as NodeJS.ErrnoException).code,
           retryable: false
         })
-      throw networkError(what, cause)
+      throw networkError(what, stallErrorOf(request) ?? error)
     }
 
     if (!expected.includes(status)) {
       // An early answer (e.g. 403) may come while the body is still being sent: stop sending.
-      request?.destroy()
+      request.destroy()
       form.destroy()
       if (status >= 300 && status < 400)
         throw new UploadError(
@@ -106,6 +109,16 @@ export class StorageClient {
           `${what} answered HTTP ${status}, expected ${expected.join(' or ')} (success_action_status).`,
           { status, retryable: false }
         )
+      if (isExpiredPolicyAnswer(status, body)) {
+        const error = httpError(what, status, body, responseHeaders, {
+          hint: 'The upload form from init_upload expired before storage accepted the file.'
+        })
+        throw new ExpiredPolicyError(error.message, {
+          status,
+          code: error.code,
+          retryable: false
+        })
+      }
       throw httpError(what, status, body, responseHeaders, {
         hint:
           status === 403
@@ -113,7 +126,8 @@ export class StorageClient {
             : undefined
       })
     }
-    if (failure) throw failure
+    if (form.sourceError)
+      throw new UploadError(`${what} failed: ${form.sourceError.message}`, { retryable: false })
     const sent = form.sent
     if (sent !== file.size)
       throw new UploadError(
@@ -126,19 +140,7 @@ export class StorageClient {
   }
 
   dispose(): void {
-    for (const client of this.clients.values()) client.dispose()
-    this.clients.clear()
-  }
-
-  // http-client keeps one agent per client, so keep one client per protocol.
-  private clientFor(url: string): HttpClient {
-    const protocol = new URL(url).protocol
-    let client = this.clients.get(protocol)
-    if (!client) {
-      client = createHttpClient(this.socketTimeoutMs)
-      this.clients.set(protocol, client)
-    }
-    return client
+    this.http.dispose()
   }
 }
 

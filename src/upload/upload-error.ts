@@ -34,6 +34,18 @@ export interface UploadErrorDetails {
   retryAfterMs?: number
   /** Overrides the classification from status/code. */
   retryable?: boolean
+  /** Set when no other sample can succeed either (see AccountIssue). */
+  account?: AccountIssue
+}
+
+/**
+ * A failure of the whole account or of the way to One Codex, not of one sample: a key One Codex
+ * does not accept (401), an account that may not upload (402), an api-url that cannot be
+ * reached. `message` says the cause once, naming the input to check.
+ */
+export interface AccountIssue {
+  readonly input: 'api-key' | 'api-url'
+  readonly message: string
 }
 
 export class UploadError extends Error {
@@ -41,6 +53,7 @@ export class UploadError extends Error {
   readonly code?: string
   readonly retryAfterMs?: number
   readonly retryable: boolean
+  readonly account?: AccountIssue
 
   constructor(message: string, details: UploadErrorDetails = {}) {
     super(message)
@@ -49,6 +62,7 @@ export class UploadError extends Error {
     this.code = details.code
     this.retryAfterMs = details.retryAfterMs
     this.retryable = details.retryable ?? isRetryableDetails(details.status, details.code)
+    this.account = details.account
   }
 }
 
@@ -169,7 +183,12 @@ export function httpError(
   status: number,
   body: string,
   headers: Record<string, string | string[] | undefined>,
-  options: { retryAfterCapMs?: number; hint?: string } = {}
+  options: {
+    retryAfterCapMs?: number
+    hint?: string
+    /** Makes the error account-level; gets the server's words (`Code: message`, or ''). */
+    account?: (said: string) => AccountIssue
+  } = {}
 ): UploadError {
   const contentType = headers['content-type']
   const { message, code } = parseServerMessage(
@@ -181,6 +200,7 @@ export function httpError(
   return new UploadError(`${what} failed with HTTP ${status}${said ? ` (${said})` : ''}.${hint}`, {
     status,
     code,
-    retryAfterMs: parseRetryAfter(headers['retry-after'], options.retryAfterCapMs)
+    retryAfterMs: parseRetryAfter(headers['retry-after'], options.retryAfterCapMs),
+    account: options.account?.(said)
   })
 }

@@ -1,0 +1,160 @@
+/**
+ * The job summary's content, built against the byte budget (summary-budget.ts): totals first,
+ * then what went wrong, then what went right, each table ending in "… and N more" when the
+ * budget runs out. The complete record is in the results file, which every cut points to.
+ */
+import { formatBytes, formatDuration } from '../shared/format.js'
+import { sampleBytes, sampleFiles } from '../shared/sample.js'
+import type { FailedSample, Problem, Sample, UploadedSample } from '../shared/types.js'
+import { escapeHtml, html, SummaryBudget, type Cell } from './summary-budget.js'
+
+/** Bytes kept free for the tables that follow one (their "… and N more" lines). */
+const TAIL_RESERVE = 1024
+
+const SEE_RESULTS = 'the complete list is in the file named by the `results-file` output'
+
+/** "1 sample", "2 samples". */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`
+}
+
+/** One row of the upload summary: a planned sample and how it ended. */
+export interface SummaryEntry {
+  readonly sample?: Sample
+  readonly durationMs: number
+  readonly uploaded?: UploadedSample
+  readonly failure?: FailedSample
+}
+
+/** The link to a sample in One Codex's web app, on api-url's host. */
+export function sampleLink(apiUrl: string, sampleId: string): string {
+  let origin: string
+  try {
+    origin = new URL(apiUrl).origin
+  } catch {
+    origin = 'https://app.onecodex.com'
+  }
+  return `${origin}/sample/${encodeURIComponent(sampleId)}`
+}
+
+function filesCell(sample: Sample | undefined, fallback: string): Cell {
+  if (!sample) return fallback
+  return html(
+    sampleFiles(sample)
+      .map(file => escapeHtml(file.filename))
+      .join('<br>')
+  )
+}
+
+function idCell(apiUrl: string, sampleId: string): Cell {
+  return html(
+    `<a href="${escapeHtml(sampleLink(apiUrl, sampleId))}"><code>${escapeHtml(sampleId)}</code></a>`
+  )
+}
+
+const STATUS_LABEL: Record<string, string> = {
+  failed: '❌ failed',
+  cancelled: '⛔ cancelled',
+  'not attempted': '⏭️ not attempted',
+  refused: '🚫 refused'
+}
+
+export interface UploadSummary {
+  readonly heading: string
+  /** The totals line (plain text). */
+  readonly totals: string
+  /** The account-level cause that stopped the run, said once. */
+  readonly stopped?: string
+  readonly entries: readonly SummaryEntry[]
+  readonly apiUrl: string
+}
+
+/** The summary of an upload: totals, the samples not uploaded, then the confirmed ones. */
+export function uploadSummary(spec: UploadSummary, limit: number): string {
+  const budget = new SummaryBudget(limit)
+  budget.add(`## ${spec.heading}\n`)
+  budget.add(`**${spec.totals}**\n`)
+  if (spec.stopped) budget.add(`> **Stopped:** ${escapeHtml(spec.stopped)}\n`, TAIL_RESERVE)
+
+  const failed = spec.entries.filter(e => e.failure)
+  const confirmed = spec.entries.filter(e => e.uploaded)
+  budget.table(
+    {
+      heading: `### Not uploaded (${failed.length.toLocaleString('en-US')})`,
+      header: ['File(s)', 'Size', 'Status', 'Reason'],
+      items: failed,
+      row: e => {
+        const failure = e.failure as FailedSample
+        const status = failure.status ?? 'failed'
+        const size = e.sample ? formatBytes(sampleBytes(e.sample)) : ''
+        return [
+          filesCell(e.sample, failure.path),
+          size,
+          STATUS_LABEL[status] ?? status,
+          failure.error
+        ]
+      },
+      more: n => `… and ${count(n, 'more sample')} not uploaded: ${SEE_RESULTS}.`
+    },
+    confirmed.length > 0 ? TAIL_RESERVE : 0
+  )
+  budget.table({
+    heading: `### Confirmed (${confirmed.length.toLocaleString('en-US')})`,
+    header: ['File(s)', 'Size', 'Sample ID', 'Status', 'Time'],
+    items: confirmed,
+    row: e => {
+      const uploaded = e.uploaded as UploadedSample
+      const size = e.sample ? formatBytes(sampleBytes(e.sample)) : formatBytes(uploaded.size)
+      return [
+        filesCell(e.sample, uploaded.filename),
+        size,
+        idCell(spec.apiUrl, uploaded.sample_id),
+        uploaded.existing ? '☑️ already in One Codex' : '✅ confirmed',
+        uploaded.existing ? '' : formatDuration(e.durationMs)
+      ]
+    },
+    more: n => `… and ${count(n, 'more confirmed sample')}: ${SEE_RESULTS}.`
+  })
+  return budget.toString()
+}
+
+/** The summary of a run refused before upload: what was wrong, nothing sent. */
+export function problemsSummary(
+  spec: { heading: string; totals: string; problems: readonly Problem[] },
+  limit: number
+): string {
+  const budget = new SummaryBudget(limit)
+  budget.add(`## ${spec.heading}\n`)
+  budget.add(`**${spec.totals}**\n`)
+  budget.table({
+    heading: `### Problems (${spec.problems.length.toLocaleString('en-US')})`,
+    header: ['File', 'Problem'],
+    items: spec.problems,
+    row: p => [p.file ?? '(inputs)', p.message],
+    more: n => `… and ${count(n, 'more problem')}: ${SEE_RESULTS}.`
+  })
+  return budget.toString()
+}
+
+/** The summary of a dry run: the plan, nothing sent. */
+export function planSummary(
+  spec: { heading: string; totals: string; samples: readonly Sample[] },
+  limit: number
+): string {
+  const budget = new SummaryBudget(limit)
+  budget.add(`## ${spec.heading}\n`)
+  budget.add(`**${spec.totals}**\n`)
+  budget.table({
+    heading: `### Planned samples (${spec.samples.length.toLocaleString('en-US')})`,
+    header: ['File(s)', 'Size', 'Type', 'Route'],
+    items: spec.samples,
+    row: sample => [
+      filesCell(sample, sample.file.filename),
+      formatBytes(sampleBytes(sample)),
+      sample.mate ? 'paired-end' : 'single file',
+      sample.route ?? 'standard'
+    ],
+    more: n => `… and ${count(n, 'more planned sample')}: ${SEE_RESULTS}.`
+  })
+  return budget.toString()
+}

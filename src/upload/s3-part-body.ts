@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream'
+import { READ_CHUNK_BYTES } from './multipart-body.js'
+import { SourceReader, type SegmentedSource } from './source-reader.js'
+
+/**
+ * Buffers one part cycles between the file and the socket: one being read while the socket
+ * takes the other. With 8 parts in flight that is 16 MiB per file, whatever the part size.
+ */
+export const PART_BUFFERS = 2
+
+/**
+ * The body of one UploadPart request: bytes [start, end) of a source, read straight from its
+ * segment files (a part may span two lanes) through a couple of reused buffers. No part is ever
+ * held in memory, and a retry simply makes a new body that reads the range again.
+ *
+ * It must be piped (the SDK's node handler does `body.pipe(request)`): a buffer is reused only
+ * after the request's write callback said the socket took its bytes. On failure (the file
+ * shrank, a read failed) the request is destroyed with the error, which the SDK rejects with.
+ */
+export class PartBody extends Readable {
+  /** Bytes of the range handed to the request so far. */
+  sent = 0
+  readonly length: number
+  private started = false
+  private stop?: (error: Error) => void
+
+  constructor(
+    private readonly source: SegmentedSource,
+    private readonly start: number,
+    private readonly end: number,
+    /** Receives the bytes of each chunk as it is handed to the request. */
+    private readonly onBytes?: (bytes: number) => void
+  ) {
+    super()
+    this.length = end - start
+  }
+
+  override _read(): void {
+    // Data flows only through pipe(), which knows when the socket is done with each buffer.
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.stop?.(error ?? new Error('the part body was destroyed before it was sent'))
+    callback(error)
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T): T {
+    if (this.started) throw new Error('a PartBody can be piped only once')
+    this.started = true
+    this.send(destination, error => {
+      // The request carries the error to the SDK; the body itself has no 'error' listener.
+      if (error) (destination as unknown as { destroy?: (e: Error) => void }).destroy?.(error)
+      this.destroy()
+    })
+    return destination
+  }
+
+  private send(destination: NodeJS.WritableStream, done: (error?: Error) => void): void {
+    const reader = new SourceReader(this.source, this.start, this.end)
+    let finished = false
+    let reading = false
+    let writing = 0
+    let outcome: Error | undefined
+    const free: Buffer[] = []
+
+    // Close the file only when no read is pending on it (its number could be reused).
+    const release = (): void => reader.close(() => done(outcome))
+    const finish = (error?: Error): void => {
+      if (finished) return
+      finished = true
+      outcome = error
+      this.stop = undefined
+      destination.removeListener('close', onClose)
+      if (!reading) release()
+    }
+    const onClose = (): void => finish(new Error('the request closed before the part was sent'))
+    this.stop = finish
+    destination.on('close', onClose)
+
+    const next = (): void => {
+      if (finished || reading) return
+      if (this.sent === this.length) {
+        if (writing === 0) destination.end(() => finish())
+        return
+      }
+      const buffer = free.pop()
+      if (!buffer) return // both buffers are with the socket: the next write callback resumes
+      reading = true
+      reader.read(buffer, (error, bytesRead) => {
+        reading = false
+        if (finished) return release()
+        if (error) return finish(error)
+        if (bytesRead === 0) return finish(new Error('the source ended before the part did'))
+        const chunk = buffer.subarray(0, bytesRead)
+        this.sent += bytesRead
+        this.onBytes?.(bytesRead)
+        writing++
+        destination.write(chunk, writeError => {
+          writing--
+          if (writeError) return finish(writeError)
+          free.push(buffer)
+          next()
+        })
+        next() // read the next chunk while the socket takes this one
+      })
+    }
+
+    const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(this.length, 1))
+    for (let i = 0; i < PART_BUFFERS; i++) free.push(Buffer.allocUnsafeSlow(bufferBytes))
+    next()
+  }
+}
