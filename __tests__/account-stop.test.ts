@@ -4,15 +4,14 @@
 // input to check; a 403 stays each sample's own failure, its hint naming the project.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:net'
-import { statSync } from 'node:fs'
-import * as path from 'node:path'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import type { Sample, Settings, Source } from '../src/shared/types.js'
 import { AccountStop } from '../src/upload/account-stop.js'
 import { OneCodexClient } from '../src/upload/onecodex-client.js'
 import { UploadError } from '../src/upload/upload-error.js'
 import { uploadSamples, type UploadResults } from '../src/upload/uploader.js'
-import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
+import { captureStdout, fastq, fastqSource, tempWorkspace } from './helpers/fixtures.js'
+import { testSettings } from './helpers/settings.js'
 
 let sandbox: Sandbox
 let ws: ReturnType<typeof tempWorkspace>
@@ -32,35 +31,18 @@ afterEach(async () => {
   process.env = { ...savedEnv }
 })
 
-function source(name: string): Source {
-  const file = ws.write(name, fastq(2))
-  const size = statSync(file).size
-  return {
-    path: file,
-    filename: path.basename(file),
-    size,
-    segments: [{ path: file, size }],
-    format: 'FASTQ',
-    compression: 'none'
-  }
-}
+const source = (name: string): Source => fastqSource(ws.write(name, fastq(2)))
 
-function settings(overrides: Partial<Settings> = {}): Settings {
-  return {
+const settings = (overrides: Partial<Settings> = {}): Settings =>
+  testSettings({
     apiKey: sandbox.apiKey,
-    patterns: ['*.fq'],
-    tags: [],
-    paired: false,
     apiUrl: sandbox.apiUrl,
-    concurrency: 4,
+    patterns: ['*.fq'],
+    paired: false,
     maxAttempts: 2,
-    ifNoFilesFound: 'error',
-    dryRun: false,
-    uploadMethod: 'auto',
     workspace: ws.dir,
     ...overrides
-  }
-}
+  })
 
 async function upload(overrides: Partial<Settings> = {}): Promise<UploadResults> {
   let results: UploadResults | undefined

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { planOutput, plannedSamples, printPlan } from '../src/report/dry-run.js'
 import { planUploads } from '../src/plan/planner.js'
-import type { Settings } from '../src/shared/types.js'
 import { captureStdout, fasta, fastq, gz, tempWorkspace } from './helpers/fixtures.js'
+import { testSettings } from './helpers/settings.js'
 
 describe('printPlan', () => {
   const ws = tempWorkspace()
@@ -15,21 +15,15 @@ describe('printPlan', () => {
     ws.write('run/S1_R1_001.fastq.gz', r1)
     ws.write('run/S1_R2_001.fastq.gz', r2)
     ws.write('ref/contigs.fa', single)
-    const settings: Settings = {
+    const settings = testSettings({
       apiKey: 'sk_live_SECRET_never_printed',
-      patterns: ['**'],
       metadata: { platform: 'Illumina MiSeq', custom: { run: 7 } },
       project: 'p123',
       tags: ['soil', 'batch 2'],
-      paired: true,
       apiUrl: 'https://user:pw@api.example.test',
-      concurrency: 4,
-      maxAttempts: 5,
-      ifNoFilesFound: 'error',
       dryRun: true,
-      uploadMethod: 'auto',
       workspace: ws.dir
-    }
+    })
     const plan = await planUploads(settings)
     expect(plan.problems).toEqual([])
 
@@ -86,21 +80,15 @@ describe('the plan as data (plannedSamples) and merged lanes in the printed plan
   const ws = tempWorkspace('ocu-dry-lanes-')
   afterAll(() => ws.remove())
 
-  const base: Settings = {
+  const base = testSettings({
     apiKey: 'sk_live_SECRET_never_printed',
-    patterns: ['**'],
     metadata: { platform: 'Illumina', sample_type: 'Metagenomic', custom: { run: 7, site: 'x' } },
     project: 'proj0',
     tags: ['nightly', 'deep'],
-    paired: true,
     apiUrl: 'https://api.example.test',
-    concurrency: 4,
-    maxAttempts: 5,
-    ifNoFilesFound: 'error',
     dryRun: true,
-    uploadMethod: 'auto',
     workspace: ws.dir
-  }
+  })
 
   it('lists each sample: name, route, size, sources with their segments (relative paths), init call and body', async () => {
     const lanes = [1, 2].map(lane => [1, 2].map(read => gz(fastq(lane * 10 + read))))
@@ -120,6 +108,19 @@ describe('the plan as data (plannedSamples) and merged lanes in the printed plan
     const r2 = lanes.map(l => l[1].length)
     const sum = (a: number[]): number => a.reduce((x, y) => x + y)
     const planned = plannedSamples(plan.samples, settings)
+    // S1's names and the sheet row's fields over the run-wide ones (custom merged key by key),
+    // the same whichever init call starts it.
+    const s1Init = {
+      filename: 'run_S1_R1_001.fastq.gz',
+      paired_end_filename: 'run_S1_R2_001.fastq.gz',
+      metadata: {
+        platform: 'Illumina MiSeq',
+        sample_type: 'Metagenomic',
+        custom: { run: 7, site: 'north', depth: '3' }
+      },
+      tags: [{ name: 'nightly' }, { name: 'deep' }, { name: 'wet' }],
+      project: 'proj1'
+    }
     expect(planned).toEqual([
       {
         name: 'run_S1_R1_001.fastq.gz',
@@ -153,20 +154,7 @@ describe('the plan as data (plannedSamples) and merged lanes in the printed plan
         ],
         init: {
           call: 'init_upload',
-          body: {
-            filename: 'run_S1_R1_001.fastq.gz',
-            paired_end_filename: 'run_S1_R2_001.fastq.gz',
-            size: sum(r1) + sum(r2),
-            upload_type: 'standard',
-            // The row's fields over the run-wide ones, custom merged key by key.
-            metadata: {
-              platform: 'Illumina MiSeq',
-              sample_type: 'Metagenomic',
-              custom: { run: 7, site: 'north', depth: '3' }
-            },
-            tags: [{ name: 'nightly' }, { name: 'deep' }, { name: 'wet' }],
-            project: 'proj1'
-          }
+          body: { ...s1Init, size: sum(r1) + sum(r2), upload_type: 'standard' }
         }
       },
       {
@@ -205,20 +193,7 @@ describe('the plan as data (plannedSamples) and merged lanes in the printed plan
       plan.samples.map(s => ({ ...s, route: 'multipart' as const })),
       settings
     )
-    expect(multipart[0].init).toEqual({
-      call: 'init_multipart_upload',
-      body: {
-        filename: 'run_S1_R1_001.fastq.gz',
-        paired_end_filename: 'run_S1_R2_001.fastq.gz',
-        metadata: {
-          platform: 'Illumina MiSeq',
-          sample_type: 'Metagenomic',
-          custom: { run: 7, site: 'north', depth: '3' }
-        },
-        tags: [{ name: 'nightly' }, { name: 'deep' }, { name: 'wet' }],
-        project: 'proj1'
-      }
-    })
+    expect(multipart[0].init).toEqual({ call: 'init_multipart_upload', body: s1Init })
     expect(multipart[1].init).toEqual({
       call: 'init_multipart_upload',
       body: {

@@ -6,17 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/emulator.js'
-import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
-import { ACTION_ENTRY, runAction, type ActionRun } from '../sandbox/runner.js'
+import { type Sandbox } from '../sandbox/emulator.js'
+import { type ActionRun } from '../sandbox/runner.js'
 import type { UploadedSample } from '../src/shared/types.js'
+import {
+  bundleWorkspace,
+  runAgainst,
+  storageLabel,
+  withFreshSandbox,
+  writeUnder
+} from './helpers/e2e.js'
 
-const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'e2e-lanes-key-9f8e7d6c5b'
 const LANES = [1, 2, 3, 4]
 const lanePath = (lane: number, read: 1 | 2): string => `run/S1_S1_L00${lane}_R${read}_001.fastq.gz`
@@ -53,8 +55,7 @@ const plain = new Map<string, string>()
 
 async function write(relative: string, data: Buffer | string): Promise<void> {
   const buffer = typeof data === 'string' ? Buffer.from(data) : data
-  await mkdir(join(workspace, relative, '..'), { recursive: true })
-  await writeFile(join(workspace, relative), buffer)
+  await writeUnder(workspace, relative, buffer)
   bytes.set(relative, buffer)
 }
 
@@ -67,8 +68,7 @@ const SHEET =
   'S1_S1_R1_001.fastq.gz,"Soil, plot 1",Illumina NovaSeq 6000,WGS,2024-05-03,47.37,deep;wet,proj0123456789ab,HXXXXDSX5\n'
 
 beforeAll(async () => {
-  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: build the bundle`)
-  workspace = await mkdtemp(join(tmpdir(), 'e2e-lanes-'))
+  workspace = await bundleWorkspace('e2e-lanes-')
   for (const lane of LANES) {
     for (const read of [1, 2] as const) {
       const text = reads(lane, read, 400 + lane * 50)
@@ -93,31 +93,17 @@ afterAll(async () => {
   await rm(workspace, { recursive: true, force: true })
 })
 
-async function withSandbox<T>(fn: (sandbox: Sandbox) => Promise<T>): Promise<T> {
-  const sandbox = await startSandbox({ apiKey: API_KEY, storage })
-  try {
-    return await fn(sandbox)
-  } finally {
-    await sandbox.close()
-  }
-}
+const withSandbox = <T>(fn: (sandbox: Sandbox) => Promise<T>) => withFreshSandbox(API_KEY, fn)
 
-function run(sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({
-    workspace,
-    inputs: {
-      'api-key': API_KEY,
-      'api-url': sandbox.apiUrl,
-      'max-attempts': '4',
-      files: 'run',
-      'sample-sheet': 'SampleSheet.csv',
-      metadata: '{"sample_type": "Metagenomic", "custom": {"run": "42"}}',
-      tags: 'nightly',
-      ...inputs
-    },
-    env: { ONECODEX_UPLOAD_RETRY_BASE_MS: '5' }
+const run = (sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> =>
+  runAgainst(sandbox, workspace, API_KEY, {
+    'max-attempts': '4',
+    files: 'run',
+    'sample-sheet': 'SampleSheet.csv',
+    metadata: '{"sample_type": "Metagenomic", "custom": {"run": "42"}}',
+    tags: 'nightly',
+    ...inputs
   })
-}
 
 /** What storage holds for the one sample: R1's object, then R2's, each as size and sha256. */
 async function storedObjects(sandbox: Sandbox): Promise<{ size: number; sha256: string }[]> {
@@ -132,7 +118,7 @@ async function storedObjects(sandbox: Sandbox): Promise<{ size: number; sha256: 
   return objects
 }
 
-describe(`lanes merged by streaming (${storage === 'builtin' ? 'builtin storage' : 'radosgw'})`, () => {
+describe(`lanes merged by streaming (${storageLabel})`, () => {
   it('uploads 4 gzip lanes × R1/R2 as one paired sample: stored bytes are the lanes back to back, init carries the sheet', async () => {
     await withSandbox(async sandbox => {
       const result = await run(sandbox, {})
@@ -225,21 +211,13 @@ describe(`lanes merged by streaming (${storage === 'builtin' ? 'builtin storage'
       // Part 1 ends inside lane 2: it spans two lanes.
       expect(lane1).toBeLessThan(PART)
       expect(lane1 + bytes.get(bigLanePath(2, 1))!.length).toBeGreaterThan(PART)
-      const result = await runAction({
+      const result = await runAgainst(
+        sandbox,
         workspace,
-        inputs: {
-          'api-key': API_KEY,
-          'api-url': sandbox.apiUrl,
-          files: 'big',
-          'upload-method': 'multipart',
-          metadata: '{"name": "B7"}'
-        },
-        env: {
-          ONECODEX_UPLOAD_RETRY_BASE_MS: '5',
-          ONECODEX_UPLOAD_PART_BYTES: String(PART),
-          AWS_ENDPOINT_URL_S3: sandbox.storageUrl
-        }
-      })
+        API_KEY,
+        { files: 'big', 'upload-method': 'multipart', metadata: '{"name": "B7"}' },
+        { ONECODEX_UPLOAD_PART_BYTES: String(PART), AWS_ENDPOINT_URL_S3: sandbox.storageUrl }
+      )
       expect(result.exitCode).toBe(0)
       const [sample] = sandbox.samples()
       expect(sample.confirmed).toBe(true)

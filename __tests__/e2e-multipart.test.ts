@@ -6,21 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  startSandbox,
-  type LoggedRequest,
-  type Sandbox,
-  type SandboxOptions
-} from '../sandbox/emulator.js'
-import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
-import { ACTION_ENTRY, runAction, type ActionRun } from '../sandbox/runner.js'
+import { type LoggedRequest, type Sandbox } from '../sandbox/emulator.js'
+import { type ActionRun } from '../sandbox/runner.js'
 import type { UploadedSample } from '../src/shared/types.js'
+import {
+  bundleWorkspace,
+  e2eStorage as storage,
+  runAgainst,
+  withFreshSandbox,
+  writeUnder
+} from './helpers/e2e.js'
 
-const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'e2e-multipart-key-0123456789'
 const MiB = 1024 * 1024
 const PART = 5 * MiB
@@ -44,14 +42,12 @@ function fastq(size: number): Buffer {
 
 async function write(relative: string, size: number): Promise<void> {
   const bytes = fastq(size)
-  await mkdir(join(workspace, relative, '..'), { recursive: true })
-  await writeFile(join(workspace, relative), bytes)
+  await writeUnder(workspace, relative, bytes)
   files.set(relative, bytes)
 }
 
 beforeAll(async () => {
-  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: run npm run bundle`)
-  workspace = await mkdtemp(join(tmpdir(), 'e2e-multipart-'))
+  workspace = await bundleWorkspace('e2e-multipart-')
   await write('big/single.fastq', 3 * PART + 4321)
   await write('pair/lib_R1_001.fastq', 2 * PART + 99)
   await write('pair/lib_R2_001.fastq', 2 * PART + 1234)
@@ -68,32 +64,17 @@ afterAll(async () => {
   await rm(workspace, { recursive: true, force: true })
 })
 
-async function withSandbox(fn: (sandbox: Sandbox) => Promise<void>): Promise<void> {
-  const sandbox = await startSandbox({ apiKey: API_KEY, storage })
-  try {
-    await fn(sandbox)
-  } finally {
-    await sandbox.close()
-  }
-}
+const withSandbox = (fn: (sandbox: Sandbox) => Promise<void>): Promise<void> =>
+  withFreshSandbox(API_KEY, fn)
 
-function run(sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({
+const run = (sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> =>
+  runAgainst(
+    sandbox,
     workspace,
-    inputs: {
-      'api-key': API_KEY,
-      'api-url': sandbox.apiUrl,
-      'max-attempts': '4',
-      'upload-method': 'multipart',
-      ...inputs
-    },
-    env: {
-      ONECODEX_UPLOAD_RETRY_BASE_MS: '5',
-      ONECODEX_UPLOAD_PART_BYTES: String(PART),
-      AWS_ENDPOINT_URL_S3: sandbox.storageUrl
-    }
-  })
-}
+    API_KEY,
+    { 'max-attempts': '4', 'upload-method': 'multipart', ...inputs },
+    { ONECODEX_UPLOAD_PART_BYTES: String(PART), AWS_ENDPOINT_URL_S3: sandbox.storageUrl }
+  )
 
 const outputSamples = (result: ActionRun): UploadedSample[] =>
   JSON.parse(result.outputs.samples ?? 'null') as UploadedSample[]

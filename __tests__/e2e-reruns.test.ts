@@ -5,47 +5,31 @@
  * init answers and on job cancellation (SIGINT), and a run split into shards.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import type { ChildProcess } from 'node:child_process'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
-import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/emulator.js'
-import {
-  ACTION_ENTRY,
-  inputDefaults,
-  parseOutputFile,
-  PROJECT_ROOT,
-  runAction,
-  runnerEnv,
-  type ActionRun
-} from '../sandbox/runner.js'
+import { type Sandbox, type SandboxOptions } from '../sandbox/emulator.js'
+import { runAction, type ActionRun } from '../sandbox/runner.js'
 import type { FailedSample, UploadedSample } from '../src/shared/types.js'
+import {
+  bundleWorkspace,
+  reads,
+  runAgainst,
+  storageLabel,
+  withFreshSandbox,
+  writeUnder
+} from './helpers/e2e.js'
 
-const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'e2e-reruns-key-0123456789'
 
 let workspace: string
 
-function reads(prefix: string, count: number, mate?: number): string {
-  let text = ''
-  for (let i = 1; i <= count; i++) {
-    const seq = 'ACGTTGCAAGCT'.repeat(6).slice(i % 7, 60 + (i % 7))
-    text += `@${prefix}:${i}${mate ? ` ${mate}:N:0:1` : ''}\n${seq}\n+\n${'I'.repeat(seq.length)}\n`
-  }
-  return text
-}
-
-async function write(relative: string, bytes: Buffer | string): Promise<void> {
-  await mkdir(join(workspace, relative, '..'), { recursive: true })
-  await writeFile(join(workspace, relative), bytes)
-}
+const write = (relative: string, bytes: Buffer | string): Promise<void> =>
+  writeUnder(workspace, relative, bytes)
 
 beforeAll(async () => {
-  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: run npm run bundle`)
-  workspace = await mkdtemp(join(tmpdir(), 'e2e-reruns-'))
+  workspace = await bundleWorkspace('e2e-reruns-')
   // "run": 2 singles and a pair.
   await write('run/single.fastq', reads('SINGLE', 30))
   await write('run/contigs.fa.gz', gzipSync('>c1\nACGTACGTAC\n>c2\nGGGCCCAAAT\n'))
@@ -65,31 +49,11 @@ afterAll(async () => {
   await rm(workspace, { recursive: true, force: true })
 })
 
-async function withSandbox<T>(
-  fn: (sandbox: Sandbox) => Promise<T>,
-  options: SandboxOptions = {}
-): Promise<T> {
-  const sandbox = await startSandbox({ apiKey: API_KEY, storage, ...options })
-  try {
-    return await fn(sandbox)
-  } finally {
-    await sandbox.close()
-  }
-}
+const withSandbox = <T>(fn: (sandbox: Sandbox) => Promise<T>, options?: SandboxOptions) =>
+  withFreshSandbox(API_KEY, fn, options)
 
-const baseInputs = (sandbox: Sandbox): Record<string, string> => ({
-  'api-key': API_KEY,
-  'api-url': sandbox.apiUrl,
-  'max-attempts': '3'
-})
-
-function run(sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({
-    workspace,
-    inputs: { ...baseInputs(sandbox), ...inputs },
-    env: { ONECODEX_UPLOAD_RETRY_BASE_MS: '5' }
-  })
-}
+const run = (sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> =>
+  runAgainst(sandbox, workspace, API_KEY, { 'max-attempts': '3', ...inputs })
 
 const samplesOf = (result: ActionRun): UploadedSample[] =>
   JSON.parse(result.outputs.samples ?? 'null') as UploadedSample[]
@@ -100,7 +64,7 @@ const idsOf = (result: ActionRun): string[] =>
 const count = (sandbox: Sandbox, route: string): number =>
   sandbox.requests.filter(r => r.route === route).length
 
-describe(`re-runs, clean-up and shards on the bundle (${storage === 'builtin' ? 'builtin storage' : 'radosgw'})`, () => {
+describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
   it('a re-run with skip-existing sends no init_upload and outputs the same IDs', async () => {
     await withSandbox(async sandbox => {
       const inputs = { files: 'run/*', 'skip-existing': 'true' }
@@ -218,71 +182,67 @@ describe(`re-runs, clean-up and shards on the bundle (${storage === 'builtin' ? 
   it('SIGINT during a slow upload: cancel_upload, outputs written, non-zero exit within 10 s', async () => {
     await withSandbox(async sandbox => {
       sandbox.faults.add('storage', { kind: 'stall', afterBytes: 256 * 1024 })
-      const temp = await mkdtemp(join(tmpdir(), 'e2e-reruns-step-'))
-      try {
-        const outputFile = join(temp, 'output')
-        const summaryFile = join(temp, 'summary')
-        await writeFile(outputFile, '')
-        await writeFile(summaryFile, '')
-        const defaults = inputDefaults(await readFile(join(PROJECT_ROOT, 'action.yml'), 'utf8'))
-        const env = {
-          ...runnerEnv(
-            { ...defaults, ...baseInputs(sandbox), files: 'big/*\nrun/*', concurrency: '1' },
-            { workspace, outputFile, summaryFile, tempDir: temp }
-          ),
-          ONECODEX_UPLOAD_RETRY_BASE_MS: '5'
+      let child: ChildProcess | undefined
+      let log = ''
+      let closed: { code: number | null; at: number } | undefined
+      const finished = runAction({
+        workspace,
+        inputs: {
+          'max-attempts': '3',
+          files: 'big/*\nrun/*',
+          concurrency: '1',
+          'api-key': API_KEY,
+          'api-url': sandbox.apiUrl
+        },
+        env: { ONECODEX_UPLOAD_RETRY_BASE_MS: '5' },
+        onSpawn: spawned => {
+          child = spawned
+          spawned.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
+          spawned.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
+          spawned.on('close', code => (closed = { code, at: Date.now() }))
         }
-        const child = spawn(process.execPath, [ACTION_ENTRY], {
-          cwd: workspace,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe']
-        })
-        let stdout = ''
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
-        child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
-        const exited = new Promise<{ code: number | null; at: number }>(resolve =>
-          child.on('close', code => resolve({ code, at: Date.now() }))
-        )
-        const deadline = Date.now() + 20_000
-        while (!sandbox.requests.some(r => r.route === 'storage')) {
-          if (Date.now() > deadline) throw new Error(`no storage request; log:\n${stdout}`)
-          await new Promise(resolve => setTimeout(resolve, 20))
+      })
+      const deadline = Date.now() + 20_000
+      while (!sandbox.requests.some(r => r.route === 'storage')) {
+        if (Date.now() > deadline) {
+          child?.kill('SIGKILL')
+          await finished
+          throw new Error(`no storage request; log:\n${log}`)
         }
-        await new Promise(resolve => setTimeout(resolve, 200))
-        // What the runner does: SIGINT, then SIGTERM 7.5 s later (if still running).
-        const signalledAt = Date.now()
-        child.kill('SIGINT')
-        const term = setTimeout(() => child.kill('SIGTERM'), 7500)
-        const { code, at } = await exited
-        clearTimeout(term)
-
-        // Done before the runner's SIGTERM, so well within 10 s of the first signal.
-        expect(at - signalledAt).toBeLessThan(7500)
-        expect(code).not.toBe(0)
-        expect(code).not.toBeNull()
-        const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
-        const failed = JSON.parse(outputs.failed) as FailedSample[]
-        const created = sandbox.samples()
-        expect(created.map(s => [s.filename, s.state])).toEqual([['big.fastq', 'cancelled']])
-        expect(failed[0]).toMatchObject({
-          status: 'cancelled',
-          sample_id: created[0].sample_id,
-          sample_cancelled: true
-        })
-        // The rest never started.
-        expect(failed.slice(1).map(f => f.status)).toEqual([
-          'not attempted',
-          'not attempted',
-          'not attempted'
-        ])
-        expect(JSON.parse(outputs['sample-ids'])).toEqual([])
-        expect(sandbox.requests.filter(r => r.route === 'cancel_upload')).toHaveLength(1)
-        expect(count(sandbox, 'init_upload')).toBe(1)
-        expect(stdout).toContain('Received SIGINT')
-        expect(await readFile(summaryFile, 'utf8')).toContain('cancelled')
-      } finally {
-        await rm(temp, { recursive: true, force: true })
+        await new Promise(resolve => setTimeout(resolve, 20))
       }
+      await new Promise(resolve => setTimeout(resolve, 200))
+      // What the runner does: SIGINT, then SIGTERM 7.5 s later (if still running).
+      const signalledAt = Date.now()
+      child!.kill('SIGINT')
+      const term = setTimeout(() => child!.kill('SIGTERM'), 7500)
+      const result = await finished
+      clearTimeout(term)
+      const { code, at } = closed!
+
+      // Done before the runner's SIGTERM, so well within 10 s of the first signal.
+      expect(at - signalledAt).toBeLessThan(7500)
+      expect(code).not.toBe(0)
+      expect(code).not.toBeNull()
+      const failed = JSON.parse(result.outputs.failed) as FailedSample[]
+      const created = sandbox.samples()
+      expect(created.map(s => [s.filename, s.state])).toEqual([['big.fastq', 'cancelled']])
+      expect(failed[0]).toMatchObject({
+        status: 'cancelled',
+        sample_id: created[0].sample_id,
+        sample_cancelled: true
+      })
+      // The rest never started.
+      expect(failed.slice(1).map(f => f.status)).toEqual([
+        'not attempted',
+        'not attempted',
+        'not attempted'
+      ])
+      expect(JSON.parse(result.outputs['sample-ids'])).toEqual([])
+      expect(sandbox.requests.filter(r => r.route === 'cancel_upload')).toHaveLength(1)
+      expect(count(sandbox, 'init_upload')).toBe(1)
+      expect(log).toContain('Received SIGINT')
+      expect(result.summary).toContain('cancelled')
     })
   })
 

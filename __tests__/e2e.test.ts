@@ -5,23 +5,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
-import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import {
-  startSandbox,
   type LoggedRequest,
   type Route,
   type Sandbox,
   type SandboxOptions
 } from '../sandbox/emulator.js'
-import { ACTION_ENTRY, runAction, type ActionRun } from '../sandbox/runner.js'
+import { type ActionRun } from '../sandbox/runner.js'
 import type { UploadedSample } from '../src/shared/types.js'
+import {
+  bundleWorkspace,
+  reads,
+  runAgainst,
+  storageLabel,
+  withFreshSandbox,
+  writeUnder
+} from './helpers/e2e.js'
 
-const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'e2e-secret-key-0123456789'
 
 let workspace: string
@@ -29,24 +31,13 @@ const files = new Map<string, Buffer>()
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
-function reads(prefix: string, count: number, mate?: number): string {
-  let text = ''
-  for (let i = 1; i <= count; i++) {
-    const seq = 'ACGTTGCAAGCT'.repeat(6).slice(i % 7, 60 + (i % 7))
-    text += `@${prefix}:${i}${mate ? ` ${mate}:N:0:1` : ''}\n${seq}\n+\n${'I'.repeat(seq.length)}\n`
-  }
-  return text
-}
-
 async function write(relative: string, bytes: Buffer): Promise<void> {
-  await mkdir(join(workspace, relative, '..'), { recursive: true })
-  await writeFile(join(workspace, relative), bytes)
+  await writeUnder(workspace, relative, bytes)
   files.set(relative, bytes)
 }
 
 beforeAll(async () => {
-  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: run npm run bundle`)
-  workspace = await mkdtemp(join(tmpdir(), 'e2e-workspace-'))
+  workspace = await bundleWorkspace('e2e-workspace-')
   await write('single/reads.fastq', Buffer.from(reads('SINGLE', 30)))
   await write('fasta/contigs.fa.gz', gzipSync(Buffer.from('>c1\nACGTACGTAC\n>c2\nGGGCCCAAAT\n')))
   await write('pair/lib_R1_001.fastq.gz', gzipSync(Buffer.from(reads('PAIR', 25, 1))))
@@ -60,25 +51,11 @@ afterAll(async () => {
 })
 
 /** A fresh sandbox per case, so that its log holds that case's requests only. */
-async function withSandbox<T>(
-  fn: (sandbox: Sandbox) => Promise<T>,
-  options: SandboxOptions = {}
-): Promise<T> {
-  const sandbox = await startSandbox({ apiKey: API_KEY, storage, ...options })
-  try {
-    return await fn(sandbox)
-  } finally {
-    await sandbox.close()
-  }
-}
+const withSandbox = <T>(fn: (sandbox: Sandbox) => Promise<T>, options?: SandboxOptions) =>
+  withFreshSandbox(API_KEY, fn, options)
 
-function run(sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({
-    workspace,
-    inputs: { 'api-key': API_KEY, 'api-url': sandbox.apiUrl, 'max-attempts': '4', ...inputs },
-    env: { ONECODEX_UPLOAD_RETRY_BASE_MS: '5' }
-  })
-}
+const run = (sandbox: Sandbox, inputs: Record<string, string>): Promise<ActionRun> =>
+  runAgainst(sandbox, workspace, API_KEY, { 'max-attempts': '4', ...inputs })
 
 const statuses = (sandbox: Sandbox, route: Route): number[] =>
   sandbox.requests.filter(r => r.route === route).map(r => r.status)
@@ -114,7 +91,7 @@ function expectKeyNotLeaked(result: ActionRun, sandbox: Sandbox): void {
   }
 }
 
-describe(`the bundled action against the sandbox (${storage === 'builtin' ? 'builtin storage' : 'radosgw'})`, () => {
+describe(`the bundled action against the sandbox (${storageLabel})`, () => {
   it('uploads a single FASTQ: exit 0, outputs, log, stored bytes', async () => {
     await withSandbox(async sandbox => {
       const result = await run(sandbox, { files: 'single/*.fastq' })

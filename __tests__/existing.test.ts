@@ -11,17 +11,10 @@ import {
 } from '../src/upload/existing.js'
 import { RetryPolicy } from '../src/upload/retry-helper.js'
 import { UploadError } from '../src/upload/upload-error.js'
+import { sourceAt } from './helpers/fixtures.js'
+import { testSettings } from './helpers/settings.js'
 
-function source(filename: string, size: number): Source {
-  return {
-    path: `/ws/${filename}`,
-    filename,
-    size,
-    segments: [{ path: `/ws/${filename}`, size }],
-    format: 'FASTQ',
-    compression: 'gzip'
-  }
-}
+const source = (filename: string, size: number): Source => sourceAt(`/ws/${filename}`, size, 'gzip')
 const single = (filename: string, size: number): Sample => ({ file: source(filename, size) })
 const pair = (stem: string, r1: number, r2: number): Sample => ({
   file: source(`${stem}_R1.fq.gz`, r1),
@@ -122,21 +115,17 @@ describe('findExisting against the sandbox (cursor pagination, small pages)', ()
     sandbox = undefined
   })
 
-  const settings = (s: Sandbox, over: Partial<Settings> = {}): Settings => ({
-    apiKey: s.apiKey,
-    patterns: ['*'],
-    tags: [],
-    paired: true,
-    apiUrl: s.apiUrl,
-    concurrency: 2,
-    maxAttempts: 3,
-    ifNoFilesFound: 'error',
-    dryRun: false,
-    uploadMethod: 'auto',
-    workspace: '/ws',
-    skipExisting: true,
-    ...over
-  })
+  const settings = (s: Sandbox, over: Partial<Settings> = {}): Settings =>
+    testSettings({
+      apiKey: s.apiKey,
+      apiUrl: s.apiUrl,
+      patterns: ['*'],
+      concurrency: 2,
+      maxAttempts: 3,
+      workspace: '/ws',
+      skipExisting: true,
+      ...over
+    })
 
   async function start(options: SandboxOptions = {}): Promise<Sandbox> {
     sandbox = await startSandbox({ apiKey: 'sk_existing_0123', pageSize: 2, ...options })

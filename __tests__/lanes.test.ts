@@ -162,6 +162,15 @@ describe('groupLanes', () => {
     ])
   })
 
+  it('does not merge a group holding lane 0 (lanes are numbered 1..n)', () => {
+    const result = group(['x_L000.fq', 'x_L001.fq', 'x_L002.fq'])
+    expect(result.units.map(u => u.filename)).toEqual(['x_L000.fq', 'x_L001.fq', 'x_L002.fq'])
+    expect(result.warnings).toHaveLength(1)
+    expect(result.warnings[0].message).toMatch(
+      /because lanes are numbered from 1, but L000 is lane 0\. Each lane is uploaded as its own sample/
+    )
+  })
+
   it('does not merge a lane number given twice (L1 and L001)', () => {
     const result = group(['x_L1.fq', 'x_L001.fq', 'x_L2.fq'])
     expect(result.units).toHaveLength(3)
@@ -261,6 +270,8 @@ describe('mergeLanes (real files)', () => {
     expect(problems).toEqual([
       {
         file: 'mixed/m_L001.fq.gz',
+        // The group is refused as a whole: every lane file is reported as refused.
+        files: ['mixed/m_L001.fq.gz', 'mixed/m_L002.fq'],
         message:
           'mixed/m_L001.fq.gz: the lanes of m.fq.gz mix gzip-compressed and uncompressed files: m_L001.fq.gz (gzip), m_L002.fq (uncompressed). Lanes are sent back to back as one file, so they must all be gzip or all plain text: compress them alike, or set lanes: separate.'
       }
@@ -295,6 +306,7 @@ describe('mergeLanes (real files)', () => {
     expect(problems).toEqual([
       {
         file: '/w/big_L001.fq.gz',
+        files: ['/w/big_L001.fq.gz', '/w/big_L002.fq.gz'],
         message: expect.stringMatching(
           /the lanes of big\.fq\.gz add up to .* larger than 5\.5 TB .* Set lanes: separate\.$/
         )

@@ -26,7 +26,8 @@ import {
 import { RetryPolicy } from '../src/upload/retry-helper.js'
 import type { RouteResult } from '../src/upload/route.js'
 import { UploadError } from '../src/upload/upload-error.js'
-import { captureStdout } from './helpers/fixtures.js'
+import { captureStdout, sourceAt } from './helpers/fixtures.js'
+import { testSettings } from './helpers/settings.js'
 
 const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const API_KEY = 'route-test-key-0123456789abcdef'
@@ -42,14 +43,7 @@ async function file(name: string, size: number): Promise<Source> {
   const path = join(dir, name)
   await writeFile(path, bytes)
   contents.set(name, bytes)
-  return {
-    path,
-    filename: name,
-    size,
-    segments: [{ path, size }],
-    format: 'FASTQ',
-    compression: 'none'
-  }
+  return sourceAt(path, size)
 }
 
 beforeAll(async () => {
@@ -59,21 +53,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-function settings(sandbox: Sandbox): Settings {
-  return {
+const settings = (sandbox: Sandbox): Settings =>
+  testSettings({
     apiKey: API_KEY,
-    patterns: ['**'],
-    tags: ['big'],
-    paired: true,
     apiUrl: sandbox.apiUrl,
+    tags: ['big'],
     concurrency: 1,
     maxAttempts: 4,
-    ifNoFilesFound: 'error',
-    dryRun: false,
     uploadMethod: 'multipart',
     workspace: dir
-  }
-}
+  })
 
 interface Run {
   result?: RouteResult

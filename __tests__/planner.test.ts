@@ -7,6 +7,7 @@ import { run } from '../src/main.js'
 import { planUploads } from '../src/plan/planner.js'
 import type { Settings } from '../src/shared/types.js'
 import { captureOutput, fasta, fastq, gz, setInputs, tempWorkspace } from './helpers/fixtures.js'
+import { testSettings } from './helpers/settings.js'
 
 let ws: ReturnType<typeof tempWorkspace>
 beforeEach(() => {
@@ -14,22 +15,8 @@ beforeEach(() => {
 })
 afterEach(() => ws.remove())
 
-function settings(overrides: Partial<Settings> = {}): Settings {
-  return {
-    apiKey: 'key-never-used',
-    patterns: ['**'],
-    tags: [],
-    paired: true,
-    apiUrl: 'http://127.0.0.1:9',
-    concurrency: 4,
-    maxAttempts: 5,
-    ifNoFilesFound: 'error',
-    dryRun: false,
-    uploadMethod: 'auto',
-    workspace: ws.dir,
-    ...overrides
-  }
-}
+const settings = (overrides: Partial<Settings> = {}): Settings =>
+  testSettings({ workspace: ws.dir, ...overrides })
 
 describe('planUploads', () => {
   it('turns valid files into sorted, immutable samples (pairs: R1 file, R2 mate)', async () => {
@@ -153,6 +140,7 @@ describe('planUploads', () => {
     expect(plan.problems).toEqual([
       {
         file: 'a/x.fq',
+        files: ['a/x.fq', 'b/x.fq'],
         message:
           '2 uploads would share the filename "x.fq": a/x.fq; b/x.fq. One Codex identifies uploads by filename, so each one in a run needs a distinct name: rename them or narrow files. ' +
           'For one directory per sample, set prefix-with-dir: true to upload each as <parent dir>_<file name>.'
@@ -179,6 +167,7 @@ describe('planUploads', () => {
     expect(plan.problems).toEqual([
       {
         file: 'a/x.fq',
+        files: ['a/x.fq', 'b/x.fq'],
         message: expect.stringMatching(
           /^2 uploads would share the filename "x\.fq": a\/x\.fq; b\/x\.fq\./
         )
@@ -327,6 +316,7 @@ describe('planUploads: lanes', () => {
     expect(plan.problems).toEqual([
       {
         file: 'mix/y_L001.fq.gz',
+        files: ['mix/y_L001.fq.gz', 'mix/y_L002.fq'],
         message: expect.stringMatching(
           /^mix\/y_L001\.fq\.gz: the lanes of y\.fq\.gz mix gzip-compressed and uncompressed files/
         )
@@ -338,8 +328,37 @@ describe('planUploads: lanes', () => {
         )
       }
     ])
-    // The sample no problem names is reported as held back.
+    // The sample no problem names is reported as held back, and so is the lane that broke no
+    // rule itself but belongs to a group that could not merge.
     expect(plan.heldBack?.map(s => s.file.filename)).toEqual(['solo.fq'])
+    expect(plan.heldBackFiles).toEqual(['seam/x_L002.fq'])
+  })
+
+  it("reports the files' problems in path order, whatever order their checks finish in", async () => {
+    // a.fq.gz is opened and read; the empty b.fq is refused without any I/O, so finishes first.
+    ws.write('a.fq.gz', 'not gzip at all\n')
+    ws.write('b.fq', '')
+    const plan = await planUploads(settings())
+    expect(plan.problems.map(p => p.file)).toEqual(['a.fq.gz', 'b.fq'])
+  })
+
+  it('holds back the files of a pair or lane group whose other file broke a rule', async () => {
+    ws.write('p/S1_L001_R1.fq.gz', gz(fastq()))
+    ws.write('p/S1_L002_R1.fq.gz', fastq()) // not gzip: refused
+    ws.write('p/S1_L001_R2.fq.gz', gz(fastq()))
+    ws.write('p/S1_L002_R2.fq.gz', gz(fastq()))
+    ws.write('p/S2_R1.fq', fastq())
+    ws.write('p/S2_R2.fq', 'not a read\n') // refused
+    const plan = await planUploads(settings())
+    expect(plan.problems.map(p => p.file)).toEqual(['p/S1_L002_R1.fq.gz', 'p/S2_R2.fq'])
+    // Every other file of those samples is accounted for, once.
+    expect(plan.heldBackFiles).toEqual([
+      'p/S1_L001_R1.fq.gz',
+      'p/S1_L001_R2.fq.gz',
+      'p/S1_L002_R2.fq.gz',
+      'p/S2_R1.fq'
+    ])
+    expect(plan.heldBack).toBeUndefined()
   })
 
   it('refuses two lane groups that merge into one name, naming all their files', async () => {
@@ -349,11 +368,14 @@ describe('planUploads: lanes', () => {
     expect(plan.problems).toEqual([
       {
         file: 'a/S1_L001.fq.gz',
+        // Every file of both groups broke the rule: each is refused, none "not attempted".
+        files: ['a/S1_L001.fq.gz', 'a/S1_L002.fq.gz', 'b/S1_L001.fq.gz', 'b/S1_L002.fq.gz'],
         message: expect.stringMatching(
           /^2 uploads would share the filename "S1\.fq\.gz": a\/S1_L001\.fq\.gz \+ a\/S1_L002\.fq\.gz; b\/S1_L001\.fq\.gz \+ b\/S1_L002\.fq\.gz\. .*prefix-with-dir: true/
         )
       }
     ])
+    expect(plan.heldBack).toBeUndefined()
   })
 
   it('refuses a merged name that clashes with a file of that name', async () => {
@@ -364,11 +386,13 @@ describe('planUploads: lanes', () => {
     expect(plan.problems).toEqual([
       {
         file: 'r/S1_L001_R1.fq',
+        files: ['r/S1_L001_R1.fq', 'r/S1_L002_R1.fq', 'r/S1_R1.fq'],
         message: expect.stringMatching(
           /^2 uploads would share the filename "S1_R1\.fq": r\/S1_L001_R1\.fq \+ r\/S1_L002_R1\.fq; r\/S1_R1\.fq\. /
         )
       }
     ])
+    expect(plan.heldBack).toBeUndefined()
     expect(plan.problems[0].message).not.toMatch(/prefix-with-dir/)
   })
 })

@@ -13,7 +13,7 @@ import {
 import type { ResultsRecord } from '../src/report/results-file.js'
 import type { FailedSample, Sample, Source, UploadedSample } from '../src/shared/types.js'
 import type { SampleOutcome, UploadResults } from '../src/upload/uploader.js'
-import { captureStdout, tempWorkspace } from './helpers/fixtures.js'
+import { captureStdout, sourceAt, tempWorkspace } from './helpers/fixtures.js'
 
 let ws: ReturnType<typeof tempWorkspace>
 let outputFile: string
@@ -50,17 +50,8 @@ const errorLines = (stdout: string): string[] =>
 const WORKSPACE = path.resolve('/github/workspace')
 const SETTINGS = { workspace: WORKSPACE, apiUrl: 'https://app.onecodex.com' }
 
-function file(name: string, size: number): Source {
-  const at = path.join(WORKSPACE, 'reads', name)
-  return {
-    path: at,
-    filename: name,
-    size,
-    segments: [{ path: at, size }],
-    format: 'FASTQ',
-    compression: 'gzip'
-  }
-}
+const file = (name: string, size: number): Source =>
+  sourceAt(path.join(WORKSPACE, 'reads', name), size, 'gzip')
 
 const pair: Sample = { file: file('s1_R1.fq.gz', 1000), mate: file('s1_R2.fq.gz', 2000) }
 const single: Sample = { file: file('s2.fq.gz', 500) }
@@ -419,6 +410,51 @@ describe('reportProblems', () => {
     expect(resultsFile().problems).toHaveLength(4)
   })
 
+  it('refuses every file a problem of several files names, once, and lists held-back files as not attempted', async () => {
+    const clash = {
+      file: 'a/S1_L001.fq.gz',
+      files: ['a/S1_L001.fq.gz', 'a/S1_L002.fq.gz', 'b/S1.fq.gz'],
+      message:
+        '2 uploads would share the filename "S1.fq.gz": a/S1_L001.fq.gz + a/S1_L002.fq.gz; b/S1.fq.gz.'
+    }
+    const bad = { file: 'p/x_R2.fq', message: 'p/x_R2.fq: the content starts with "nope".' }
+    const problems = [clash, bad]
+    const stdout = await captureStdout(() =>
+      reportProblems(problems, SETTINGS, {
+        samples: [],
+        problems,
+        warnings: [],
+        heldBackFiles: ['p/x_R1.fq']
+      })
+    )
+    const why = 'not attempted: other files or inputs broke a rule, so nothing was sent.'
+    expect(JSON.parse(outputs().failed)).toEqual([
+      ...clash.files.map(path => ({
+        path,
+        status: 'refused',
+        error: clash.message,
+        rule: clash.message
+      })),
+      {
+        path: 'p/x_R2.fq',
+        status: 'refused',
+        error: bad.message,
+        rule: 'the content starts with "nope".'
+      },
+      { path: 'p/x_R1.fq', status: 'not attempted', error: why }
+    ])
+    // Each problem is still one annotation, however many files it refuses.
+    expect(errorLines(stdout)).toEqual([
+      `::error file=a/S1_L001.fq.gz::${clash.message}`,
+      `::error file=p/x_R2.fq::${bad.message}`,
+      '::error::2 problems found before upload; nothing was sent.'
+    ])
+    expect(readFileSync(summaryFile, 'utf8')).toContain(
+      'Nothing was sent: 2 problems found before upload. 4 files refused, 1 file held back.'
+    )
+    expect(resultsFile()).toMatchObject({ totals: { refused: 4, not_attempted: 1 } })
+  })
+
   it('caps 40 problems at 9 annotations plus the failure line, and lists all of them in the log', async () => {
     const problems = Array.from({ length: 40 }, (_, i) => ({
       file: `bad/x${i}.txt`,
@@ -467,6 +503,22 @@ describe('reportDryRun and reportNothingToUpload', () => {
         { path: 'reads/s2.fq.gz', size: 500, route: 'standard' }
       ]
     })
+  })
+
+  it('a dry run whose plan output is cut keeps the whole plan in the results file', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      name: `s${i}.fq`,
+      note: 'x'.repeat(400)
+    }))
+    await captureStdout(() =>
+      reportDryRun({ samples: [single], problems: [], warnings: [] }, SETTINGS, [
+        { name: 'plan', items }
+      ])
+    )
+    const cut = JSON.parse(outputs().plan) as unknown[]
+    expect(cut.length).toBeLessThan(items.length)
+    expect(JSON.parse(outputs().truncated)).toEqual(['plan'])
+    expect(resultsFile()).toMatchObject({ outcome: 'dry-run', plan: items })
   })
 
   it('nothing matched: empty outputs, a one-line summary, a results file', async () => {

@@ -90,6 +90,40 @@ describe('RetryPolicy.execute', () => {
     expect(delays).toEqual([2000, 5000])
   })
 
+  it('ends a backoff delay at once when its signal aborts, and tries no more', async () => {
+    const lines: string[] = []
+    const policy = new RetryPolicy({
+      maxAttempts: 5,
+      baseDelayMs: 60_000,
+      maxDelayMs: 60_000,
+      random: () => 1,
+      log: line => lines.push(line)
+    })
+    const controller = new AbortController()
+    let calls = 0
+    const started = Date.now()
+    const running = policy.execute(
+      'part 3',
+      async () => {
+        calls++
+        throw unavailable()
+      },
+      { signal: controller.signal }
+    )
+    setTimeout(() => controller.abort(), 50)
+    // Without the signal the policy would sleep a minute (and keep the process alive).
+    const outcome = await Promise.race([
+      running.then(
+        () => 'resolved',
+        (error: unknown) => (error as Error).message
+      ),
+      new Promise(resolve => setTimeout(() => resolve('still waiting'), 2000).unref())
+    ])
+    expect(outcome).toBe('part 3 was stopped.')
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(calls).toBe(1)
+  })
+
   it('retries a real 503 and a 429 with Retry-After from a storage server, then succeeds', async () => {
     const ws = tempWorkspace('ocu-retry-')
     const server = await startRawServer(index =>

@@ -1,20 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { chooseRoute, s3EndpointChoice } from '../src/plan/route-choice.js'
 import type { Sample, Source } from '../src/shared/types.js'
+import { sourceAt } from './helpers/fixtures.js'
 
 const display = (file: string): string => file.replace('/work/', '')
 
-function source(name: string, size: number): Source {
-  const path = `/work/reads/${name}`
-  return {
-    path,
-    filename: name,
-    size,
-    segments: [{ path, size }],
-    format: 'FASTQ',
-    compression: 'gzip'
-  }
-}
+const source = (name: string, size: number): Source => sourceAt(`/work/reads/${name}`, size, 'gzip')
 
 const single = (size: number): Sample => ({ file: source('s.fastq.gz', size) })
 const pair = (r1: number, r2: number): Sample => ({

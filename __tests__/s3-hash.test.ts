@@ -1,37 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SequentialHash } from '../src/upload/s3-hash.js'
+import { twoRandomLanes, type TwoLanes } from './helpers/lanes.js'
 
 const MiB = 1024 * 1024
+let fixture: TwoLanes
 let dir: string
 let a: Buffer
 let b: Buffer
-const paths = { a: '', b: '' }
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 const tick = (ms = 30): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 's3-hash-'))
-  a = randomBytes(3 * MiB + 17)
-  b = randomBytes(2 * MiB + 5)
-  paths.a = join(dir, 'L001.fq')
-  paths.b = join(dir, 'L002.fq')
-  await writeFile(paths.a, a)
-  await writeFile(paths.b, b)
+  fixture = await twoRandomLanes('s3-hash-', [3 * MiB + 17, 2 * MiB + 5])
+  ;({ dir, a, b } = fixture)
 })
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+afterAll(() => fixture.remove())
 
-const lanes = (): { segments: { path: string; size: number }[] } => ({
-  segments: [
-    { path: paths.a, size: a.length },
-    { path: paths.b, size: b.length }
-  ]
-})
+const lanes = (): { segments: { path: string; size: number }[] } => fixture.segments()
 
 describe('SequentialHash', () => {
   it('hashes a source of two lanes in order, whatever order the parts are allowed in', async () => {

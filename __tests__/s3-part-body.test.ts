@@ -1,35 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
 import { PartBody } from '../src/upload/s3-part-body.js'
+import { twoRandomLanes, type TwoLanes } from './helpers/lanes.js'
 
 const MiB = 1024 * 1024
+let fixture: TwoLanes
 let dir: string
 let a: Buffer
 let b: Buffer
-let paths: { a: string; b: string }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 's3-part-body-'))
-  a = randomBytes(3 * MiB + 11)
-  b = randomBytes(2 * MiB + 7)
-  paths = { a: join(dir, 'L001.fq'), b: join(dir, 'L002.fq') }
-  await writeFile(paths.a, a)
-  await writeFile(paths.b, b)
+  fixture = await twoRandomLanes('s3-part-body-', [3 * MiB + 11, 2 * MiB + 7])
+  ;({ dir, a, b } = fixture)
 })
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+afterAll(() => fixture.remove())
 
-const lanes = (): { segments: { path: string; size: number }[] } => ({
-  segments: [
-    { path: paths.a, size: a.length },
-    { path: paths.b, size: b.length }
-  ]
-})
+const lanes = (): { segments: { path: string; size: number }[] } => fixture.segments()
 
 /** Pipes `body` into a slow sink and collects what arrives. */
 function collect(body: PartBody): Promise<Buffer> {

@@ -6,8 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { statSync, truncateSync } from 'node:fs'
-import * as path from 'node:path'
+import { truncateSync } from 'node:fs'
 import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/emulator.js'
 import type { Sample, Settings, Source } from '../src/shared/types.js'
@@ -17,7 +16,8 @@ import type { RouteContext } from '../src/upload/route.js'
 import { StandardRoute } from '../src/upload/standard-route.js'
 import { ExpiredPolicyError } from '../src/upload/storage-upload.js'
 import { uploadSamples } from '../src/upload/uploader.js'
-import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
+import { captureStdout, fastq, fastqSource, tempWorkspace } from './helpers/fixtures.js'
+import { testSettings } from './helpers/settings.js'
 
 const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const EXPIRED_XML =
@@ -42,35 +42,18 @@ afterEach(async () => {
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
 
-function source(name: string, content: string): Source {
-  const file = ws.write(name, content)
-  const size = statSync(file).size
-  return {
-    path: file,
-    filename: path.basename(file),
-    size,
-    segments: [{ path: file, size }],
-    format: 'FASTQ',
-    compression: 'none'
-  }
-}
+const source = (name: string, content: string): Source => fastqSource(ws.write(name, content))
 
-function settings(box: Sandbox, overrides: Partial<Settings> = {}): Settings {
-  return {
-    ...overrides,
+const settings = (box: Sandbox, overrides: Partial<Settings> = {}): Settings =>
+  testSettings({
     apiKey: box.apiKey,
-    patterns: ['*.fq'],
-    tags: [],
-    paired: true,
     apiUrl: box.apiUrl,
+    patterns: ['*.fq'],
     concurrency: 1,
     maxAttempts: 4,
-    ifNoFilesFound: 'error',
-    dryRun: false,
-    uploadMethod: 'auto',
-    workspace: ws.dir
-  }
-}
+    workspace: ws.dir,
+    ...overrides
+  })
 
 /** Runs the route for `sample`; returns its result or error, the ids it created and its lines. */
 async function send(

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { getEventListeners } from 'node:events'
 import * as path from 'node:path'
 import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import type { Sample, Source, Settings } from '../src/shared/types.js'
 import { uploadSamples, type UploadResults } from '../src/upload/uploader.js'
-import { captureStdout, fastq, tempWorkspace } from './helpers/fixtures.js'
+import { captureStdout, fastq, fastqSource, tempWorkspace } from './helpers/fixtures.js'
 import { startRawServer } from './helpers/raw-server.js'
+import { testSettings } from './helpers/settings.js'
 
 let sandbox: Sandbox
 let ws: ReturnType<typeof tempWorkspace>
@@ -25,35 +26,19 @@ afterEach(async () => {
   ws.remove()
 })
 
-function settings(overrides: Partial<Settings> = {}): Settings {
-  return {
+const settings = (overrides: Partial<Settings> = {}): Settings =>
+  testSettings({
     apiKey: sandbox.apiKey,
-    patterns: ['*.fq'],
-    tags: [],
-    paired: true,
     apiUrl: sandbox.apiUrl,
+    patterns: ['*.fq'],
     concurrency: 2,
     maxAttempts: 3,
-    ifNoFilesFound: 'error',
-    dryRun: false,
-    uploadMethod: 'auto',
     workspace: ws.dir,
     ...overrides
-  }
-}
+  })
 
-function sampleFile(name: string, content: string | Buffer): Source {
-  const file = ws.write(name, content)
-  const size = statSync(file).size
-  return {
-    path: file,
-    filename: path.basename(file),
-    size,
-    segments: [{ path: file, size }],
-    format: 'FASTQ',
-    compression: 'none'
-  }
-}
+const sampleFile = (name: string, content: string | Buffer): Source =>
+  fastqSource(ws.write(name, content))
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
 
@@ -632,6 +617,61 @@ describe('uploadSamples when the job is cancelled', () => {
     if (outcome.ok) throw new Error('expected a failure')
     expect(outcome.failure.sample_cancelled).toBe(false)
     expect(outcome.failure.error).toContain('did not finish in time')
+  })
+
+  it('waits (within the budget) for the multipart route to abort its S3 upload before returning', async () => {
+    const saved = { ...process.env }
+    process.env.AWS_ENDPOINT_URL_S3 = sandbox.storageUrl
+    process.env.ONECODEX_UPLOAD_PART_BYTES = String(5 * 1024 * 1024)
+    try {
+      // Parts take long to answer, so the cancellation lands mid-upload; the abort is slow.
+      sandbox.faults.add('s3:UploadPart', { kind: 'delay', ms: 800, times: 100 })
+      sandbox.faults.add('s3:AbortMultipartUpload', { kind: 'delay', ms: 700 })
+      const controller = new AbortController()
+      const big = sampleFile('big.fq', randomBytes(12 * 1024 * 1024))
+      let results: UploadResults | undefined
+      const done = captureStdout(async () => {
+        results = await uploadSamples([{ file: big, route: 'multipart' }], settings(), {
+          retryBaseDelayMs: 1,
+          log: line => lines.push(line),
+          warn: line => lines.push(line),
+          signal: controller.signal,
+          cleanupBudgetMs: 3000
+        })
+      })
+      await waitFor(() => sandbox.requests.some(r => r.route === 's3:UploadPart'))
+      const abortedAt = Date.now()
+      controller.abort()
+      await done
+      expect(Date.now() - abortedAt).toBeLessThan(3000)
+      expect(results!.outcomes[0]).toMatchObject({
+        ok: false,
+        failure: { status: 'cancelled', sample_cancelled: true }
+      })
+      // Returned only once S3 holds no open upload: nothing left for the process exit to cut.
+      expect(sandbox.requests.filter(r => r.route === 's3:AbortMultipartUpload')).toHaveLength(1)
+      expect(await sandbox.pendingUploads()).toEqual([])
+    } finally {
+      process.env = saved
+    }
+  })
+
+  it('leaves no listener on the job’s signal once the samples are done (none per sample)', async () => {
+    const controller = new AbortController()
+    const samples = Array.from({ length: 12 }, (_, i) => ({
+      file: sampleFile(`s${i}.fq`, fastq(2))
+    }))
+    let results: UploadResults | undefined
+    await captureStdout(async () => {
+      results = await uploadSamples(samples, settings(), {
+        retryBaseDelayMs: 1,
+        log: line => lines.push(line),
+        signal: controller.signal
+      })
+    })
+    expect(results!.outcomes.every(o => o.ok)).toBe(true)
+    // Twelve left behind would also print node's "possible EventTarget memory leak" warning.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 
   it('starts nothing when the job was cancelled before the upload began', async () => {

@@ -33057,5 +33057,3 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ })
 
 };
-
-//# sourceMappingURL=711.index.js.map

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6794);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5865);
 // The action's entry point: dist/index.js is bundled from this file.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6794:
+/***/ 5865:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36533,6 +36533,9 @@ function whyNotMerged(members) {
         }
     }
     const width = members[0].lane.text.length - 1;
+    // Lanes are numbered from 1: an L000 file is no lane of the run (a gap-free 1..n says so).
+    if (byLane.has(0))
+        reasons.push(`lanes are numbered from 1, but ${members[0].lane.text} is lane 0`);
     const highest = Math.max(...byLane.keys());
     const missing = [];
     for (let lane = 1; lane <= highest; lane++) {
@@ -36556,10 +36559,13 @@ async function mergeLanes(lanes, filename, display) {
     const problems = [];
     const first = lanes[0];
     const shownFirst = display(first.path);
+    // A problem of the group as a whole concerns every lane file (each is reported as refused).
+    const everyLane = lanes.flatMap(lane => lane.segments.map(segment => display(segment.path)));
     const list = (describe) => lanes.map(lane => `${external_node_path_.basename(lane.path)} (${describe(lane)})`).join(', ');
     if (lanes.some(lane => lane.compression !== first.compression)) {
         problems.push({
             file: shownFirst,
+            files: everyLane,
             message: `${shownFirst}: the lanes of ${filename} mix gzip-compressed and uncompressed files: ${list(l => (l.compression === 'gzip' ? 'gzip' : 'uncompressed'))}. ` +
                 `Lanes are sent back to back as one file, so they must all be gzip or all plain text: compress them alike, or set ${Inputs.Lanes}: separate.`
         });
@@ -36567,6 +36573,7 @@ async function mergeLanes(lanes, filename, display) {
     if (lanes.some(lane => lane.format !== first.format)) {
         problems.push({
             file: shownFirst,
+            files: everyLane,
             message: `${shownFirst}: the lanes of ${filename} mix FASTA and FASTQ files: ${list(l => l.format)}. One sample holds one format; set ${Inputs.Lanes}: separate, or narrow files.`
         });
     }
@@ -36598,6 +36605,7 @@ async function mergeLanes(lanes, filename, display) {
     if (size > MAX_OBJECT_BYTES) {
         problems.push({
             file: shownFirst,
+            files: everyLane,
             message: `${shownFirst}: the lanes of ${filename} add up to ${describeSize(size)}: larger than ${describeSize(MAX_OBJECT_BYTES)}, the largest object S3 stores. Set ${Inputs.Lanes}: separate.`
         });
     }
@@ -36748,6 +36756,7 @@ function nameClashes(units, prefix, display) {
             : '';
         problems.push({
             file: display(uploads[0][0]),
+            files: uploads.flat().map(display),
             message: `${uploads.length} uploads would share the filename "${name}": ${shown.join('; ')}. One Codex identifies uploads by filename, so each one in a run needs a distinct name: rename them or narrow ${Inputs.Files}.${hint}`
         });
     }
@@ -37215,8 +37224,9 @@ async function planUploads(settings) {
     }
     warnings.push(...bracketHints.map(message => ({ message })));
     const checks = await checkAll(kept, display);
-    for (const check of checks.values())
-        problems.push(...check.problems);
+    // In path order: the checks finish in any order, the problems must not.
+    for (const file of kept)
+        problems.push(...(checks.get(file.path)?.problems ?? []));
     const pairing = pairFiles(kept.map(f => f.path), settings.paired, display);
     problems.push(...pairing.problems);
     warnings.push(...pairing.warnings);
@@ -37236,6 +37246,8 @@ async function planUploads(settings) {
         inits = matched.init;
     }
     const samples = [];
+    // Files of the units that could not become a sample (one of their files broke a rule).
+    const unplanned = [];
     for (const unit of naming.units) {
         const file = await unitSource(unit.files, unit.filename, checks, display, problems);
         const mate = unit.mates && unit.mateName !== undefined
@@ -37248,8 +37260,10 @@ async function planUploads(settings) {
                 message: `${shown}: ${Inputs.Interleaved} is true but this file is paired with ${external_node_path_.basename(unit.mates[0])}: interleaved files hold both reads in one file, so a pair cannot be interleaved. Set ${Inputs.Interleaved}: false (or leave it unset), or ${Inputs.Paired}: false.`
             });
         }
-        if (!file || (unit.mates && !mate))
+        if (!file || (unit.mates && !mate)) {
+            unplanned.push(...unit.files, ...(unit.mates ?? []));
             continue;
+        }
         const init = inits.get(unit.filename);
         const sample = { file, ...(mate ? { mate } : {}), ...(init ? { init } : {}) };
         const choice = chooseRoute(sample, settings.uploadMethod, display, {
@@ -37263,10 +37277,12 @@ async function planUploads(settings) {
     problems.push(...sampleCountProblems(settings, naming.units.length));
     if (problems.length === 0)
         return freezePlan(samples, problems, warnings, notices);
-    // Reported as "not attempted": the samples no problem names a file of.
-    const blamed = new Set(problems.map(p => p.file));
+    // Reported as "not attempted": the samples no problem names a file of, and the files no
+    // problem names of the samples that could not be planned.
+    const blamed = new Set(problems.flatMap(p => [p.file, ...(p.files ?? [])]));
     const heldBack = samples.filter(sample => sampleFiles(sample).every(source => source.segments.every(s => !blamed.has(display(s.path)))));
-    return freezePlan([], problems, warnings, notices, heldBack);
+    const heldBackFiles = unplanned.map(display).filter(file => !blamed.has(file));
+    return freezePlan([], problems, warnings, notices, heldBack, heldBackFiles);
 }
 /**
  * The source of one upload: the checked file renamed to its upload name, or its lanes merged.
@@ -37373,13 +37389,14 @@ function sampleCountProblems(settings, count) {
     }
     return problems;
 }
-function freezePlan(samples, problems, warnings, notices, heldBack = []) {
+function freezePlan(samples, problems, warnings, notices, heldBack = [], heldBackFiles = []) {
     return Object.freeze({
         samples: Object.freeze(samples),
         problems: Object.freeze(problems.map(p => Object.freeze(p))),
         warnings: Object.freeze(warnings.map(p => Object.freeze(p))),
         notices: Object.freeze(notices.map(p => Object.freeze(p))),
-        ...(heldBack.length > 0 ? { heldBack: Object.freeze(heldBack) } : {})
+        ...(heldBack.length > 0 ? { heldBack: Object.freeze(heldBack) } : {}),
+        ...(heldBackFiles.length > 0 ? { heldBackFiles: Object.freeze(heldBackFiles) } : {})
     });
 }
 
@@ -37694,24 +37711,17 @@ function uploadSummary(spec, limit) {
 }
 /** The summary of a run refused before upload: what was wrong, nothing sent. */
 function problemsSummary(spec, limit) {
-    const budget = new SummaryBudget(limit);
-    budget.add(`## ${spec.heading}\n`);
-    budget.add(`**${spec.totals}**\n`);
-    budget.table({
+    return singleTable(spec, limit, {
         heading: `### Problems (${spec.problems.length.toLocaleString('en-US')})`,
         header: ['File', 'Problem'],
         items: spec.problems,
         row: p => [p.file ?? '(inputs)', p.message],
         more: n => `… and ${count(n, 'more problem')}: ${SEE_RESULTS}.`
     });
-    return budget.toString();
 }
 /** The summary of a dry run: the plan, nothing sent. */
 function planSummary(spec, limit) {
-    const budget = new SummaryBudget(limit);
-    budget.add(`## ${spec.heading}\n`);
-    budget.add(`**${spec.totals}**\n`);
-    budget.table({
+    return singleTable(spec, limit, {
         heading: `### Planned samples (${spec.samples.length.toLocaleString('en-US')})`,
         header: ['File(s)', 'Size', 'Type', 'Route'],
         items: spec.samples,
@@ -37723,6 +37733,13 @@ function planSummary(spec, limit) {
         ],
         more: n => `… and ${count(n, 'more planned sample')}: ${SEE_RESULTS}.`
     });
+}
+/** A summary of one table: the heading, the totals line in bold, then the table. */
+function singleTable(spec, limit, table) {
+    const budget = new SummaryBudget(limit);
+    budget.add(`## ${spec.heading}\n`);
+    budget.add(`**${spec.totals}**\n`);
+    budget.table(table);
     return budget.toString();
 }
 
@@ -37848,7 +37865,9 @@ function summaryTotals(totals) {
 async function publish(record, extraLists = []) {
     let file;
     try {
-        file = await writeResultsFile({ version: RESULTS_FILE_VERSION, ...record });
+        // Further list outputs (a dry run's `plan`) go into the file whole, under their name.
+        const extra = Object.fromEntries(extraLists.map(list => [list.name, list.items]));
+        file = await writeResultsFile({ version: RESULTS_FILE_VERSION, ...record, ...extra });
     }
     catch (error) {
         warning(`The results file could not be written (${error instanceof Error ? error.message : String(error)}); the outputs and the job summary still hold what fits.`);
@@ -38006,9 +38025,11 @@ function lanePaths(sample) {
 function refusedEntries(problems, workspace) {
     const byFile = new Map();
     for (const problem of problems) {
-        if (!problem.file)
-            continue;
-        byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), problem]);
+        // A problem of several files (a name clash, a lane group) refuses each of them.
+        for (const file of new Set([problem.file, ...(problem.files ?? [])])) {
+            if (file)
+                byFile.set(file, [...(byFile.get(file) ?? []), problem]);
+        }
     }
     return [...byFile].map(([file, list]) => {
         const rules = list.map(p => p.message.startsWith(`${file}: `) ? p.message.slice(file.length + 2) : p.message);
@@ -38031,12 +38052,18 @@ function notAttempted(sample, error, workspace) {
 /**
  * Reports a run refused before upload (inputs or files broke a rule): nothing was sent. `failed`
  * lists every refused file with its rule, and the samples held back by the others' problems
- * (`plan.heldBack`) as not attempted.
+ * (`plan.heldBack`, and `plan.heldBackFiles` for the files of a sample that one of its own
+ * files kept from planning) as not attempted.
  */
 async function reportProblems(problems, settings, plan) {
     const workspace = settings.workspace;
     const refused = refusedEntries(problems, workspace);
-    const held = (plan?.heldBack ?? []).map(sample => notAttempted(sample, 'not attempted: other files or inputs broke a rule, so nothing was sent.', workspace));
+    const why = 'not attempted: other files or inputs broke a rule, so nothing was sent.';
+    const held = [
+        ...(plan?.heldBack ?? []).map(sample => notAttempted(sample, why, workspace)),
+        // The files of a sample that another of its files (its mate, a lane) kept from planning.
+        ...(plan?.heldBackFiles ?? []).map(file => relativeEntry({ path: file, status: 'not attempted', error: why }, workspace))
+    ];
     const failed = [...refused, ...held];
     const totals = {
         ...emptyTotals(),
@@ -38057,7 +38084,14 @@ async function reportProblems(problems, settings, plan) {
     });
     const files = [
         refused.length > 0 ? `${count(refused.length, 'file')} refused` : '',
-        held.length > 0 ? `${count(held.length, 'sample')} held back` : ''
+        held.length > 0
+            ? `${[
+                plan?.heldBack?.length ? count(plan.heldBack.length, 'sample') : '',
+                plan?.heldBackFiles?.length ? count(plan.heldBackFiles.length, 'file') : ''
+            ]
+                .filter(Boolean)
+                .join(' and ')} held back`
+            : ''
     ].filter(Boolean);
     await writeSummary(limit => problemsSummary({
         heading: HEADING,
@@ -38754,6 +38788,24 @@ function openTunnel(proxy, options, defaultPort, transport, callback) {
     request.end();
 }
 /**
+ * The proxy a new connection of an agent for `protocol` goes through (undefined: direct), or
+ * null when the proxy settings are unusable: `callback` then already has the error.
+ */
+function connectionProxy(protocol, options, transport, callback) {
+    try {
+        return proxyFor({ protocol, hostname: String(options.host ?? ''), port: options.port ?? '' }, transport.env);
+    }
+    catch (error) {
+        callback?.(error, undefined);
+        return null;
+    }
+}
+/** Watches `request` for stalls, unless the transport's watch is off. */
+function watch(request, transport) {
+    if (transport.idleTimeoutMs > 0)
+        watchRequest(request, transport.idleTimeoutMs, transport.clock);
+}
+/**
  * Keep-alive agent for https: direct connections as node's own, or TLS through a CONNECT tunnel
  * when the environment names a proxy for the host. Tunnels are pooled like any socket, so N
  * requests to one host open one tunnel (per concurrent request), not N.
@@ -38766,14 +38818,9 @@ class TransportHttpsAgent extends (external_node_https_default()).Agent {
         this.transport = transport;
     }
     createConnection(options, callback) {
-        let proxy;
-        try {
-            proxy = proxyFor({ protocol: 'https:', hostname: String(options.host ?? ''), port: options.port ?? '' }, this.transport.env);
-        }
-        catch (error) {
-            callback?.(error, undefined);
+        const proxy = connectionProxy('https:', options, this.transport, callback);
+        if (proxy === null)
             return undefined;
-        }
         if (!proxy)
             return super.createConnection(options);
         openTunnel(proxy, options, 443, this.transport, (error, socket) => {
@@ -38794,8 +38841,7 @@ class TransportHttpsAgent extends (external_node_https_default()).Agent {
     }
     /** Every request through this agent is watched for stalls. */
     addRequest(request, options) {
-        if (this.transport.idleTimeoutMs > 0)
-            watchRequest(request, this.transport.idleTimeoutMs, this.transport.clock);
+        watch(request, this.transport);
         external_node_https_default().Agent.prototype.addRequest.call(this, request, options);
     }
 }
@@ -38808,14 +38854,9 @@ class TransportHttpAgent extends (external_node_http_default()).Agent {
         this.transport = transport;
     }
     createConnection(options, callback) {
-        let proxy;
-        try {
-            proxy = proxyFor({ protocol: 'http:', hostname: String(options.host ?? ''), port: options.port ?? '' }, this.transport.env);
-        }
-        catch (error) {
-            callback?.(error, undefined);
+        const proxy = connectionProxy('http:', options, this.transport, callback);
+        if (proxy === null)
             return undefined;
-        }
         const create = (external_node_http_default()).Agent.prototype.createConnection;
         if (!proxy)
             return create.call(this, options);
@@ -38829,8 +38870,7 @@ class TransportHttpAgent extends (external_node_http_default()).Agent {
         return undefined;
     }
     addRequest(request, options) {
-        if (this.transport.idleTimeoutMs > 0)
-            watchRequest(request, this.transport.idleTimeoutMs, this.transport.clock);
+        watch(request, this.transport);
         external_node_http_default().Agent.prototype.addRequest.call(this, request, options);
     }
 }
@@ -39301,12 +39341,19 @@ function parseListedSample(item, label) {
         project
     };
 }
-/** Checks init_upload's answer and normalizes its field values to strings. */
-function parseInitResponse(json, label, paired) {
+/**
+ * An init answer as an object, and the error for a field it lacks ("init_upload for x answered
+ * without a sample_id."); throws that error when the answer is not a JSON object at all.
+ */
+function initAnswer(json, label) {
     const bad = (what) => new UploadError(`${label} answered without ${what}.`, { retryable: false });
     if (!json || typeof json !== 'object')
         throw bad('a JSON object');
-    const data = json;
+    return { data: json, bad };
+}
+/** Checks init_upload's answer and normalizes its field values to strings. */
+function parseInitResponse(json, label, paired) {
+    const { data, bad } = initAnswer(json, label);
     if (typeof data.sample_id !== 'string' || data.sample_id === '')
         throw bad('a sample_id');
     if (typeof data.upload_url !== 'string' || data.upload_url === '')
@@ -39371,10 +39418,7 @@ function apiPathOf(callbackUrl, apiUrl) {
 }
 /** Checks init_multipart_upload's answer: every field the route needs, as non-empty strings. */
 function parseInitMultipartResponse(json, label, paired) {
-    const bad = (what) => new UploadError(`${label} answered without ${what}.`, { retryable: false });
-    if (!json || typeof json !== 'object')
-        throw bad('a JSON object');
-    const data = json;
+    const { data, bad } = initAnswer(json, label);
     const text = (name) => {
         const value = data[name];
         if (typeof value !== 'string' || value === '')
@@ -39430,7 +39474,7 @@ class RetryPolicy {
         this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
         this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
         this.log = options.log ?? info;
-        this.sleep = options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
+        this.sleep = options.sleep ?? abortableSleep;
         this.random = options.random ?? Math.random;
     }
     /** The same policy, its "retrying" lines going to `log` (e.g. one that scrubs secrets). */
@@ -39439,9 +39483,12 @@ class RetryPolicy {
     }
     /**
      * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
-     * step in log lines and in the final error (e.g. "reads.fq: storage upload").
+     * step in log lines and in the final error (e.g. "reads.fq: storage upload"). When `signal`
+     * aborts, a backoff delay in progress ends at once and no further attempt is made: a stopped
+     * step leaves no timer behind to keep the process alive.
      */
-    async execute(label, fn) {
+    async execute(label, fn, options = {}) {
+        const { signal } = options;
         for (let attempt = 1;; attempt++) {
             try {
                 return await fn(attempt);
@@ -39461,7 +39508,9 @@ class RetryPolicy {
                 }
                 const delay = this.delayFor(attempt, error);
                 this.log(`${label}: attempt ${attempt} of ${this.maxAttempts} failed: ${message} Retrying in ${formatDelay(delay)}.`);
-                await this.sleep(delay);
+                await this.sleep(delay, signal);
+                if (signal?.aborted)
+                    throw new UploadError(`${label} was stopped.`, { code: 'ABORTED', retryable: false });
             }
         }
     }
@@ -39474,11 +39523,50 @@ class RetryPolicy {
         return Math.floor(this.random() * ceiling);
     }
 }
+/** Waits `ms`, or less when `signal` aborts; the timer is cleared either way. */
+function abortableSleep(ms, signal) {
+    return new Promise(resolve => {
+        if (signal?.aborted)
+            return resolve();
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
 function formatDelay(ms) {
     return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+;// CONCATENATED MODULE: ./src/upload/outcome.ts
+/**
+ * The `samples` entry of `sample` as One Codex sample `sampleId`: its files (R1, then the
+ * mate's), with the sha256 of each when they were sent (`sha256`: R1 first).
+ */
+function sampleEntry(sample, sampleId, sha256) {
+    const entry = {
+        sample_id: sampleId,
+        path: sample.file.path,
+        filename: sample.file.filename,
+        size: sample.file.size
+    };
+    if (sha256)
+        entry.sha256 = sha256[0];
+    if (sample.mate) {
+        entry.paired_end_path = sample.mate.path;
+        entry.paired_end_filename = sample.mate.filename;
+        entry.paired_end_size = sample.mate.size;
+        if (sha256)
+            entry.paired_end_sha256 = sha256[1];
+    }
+    return entry;
+}
+
 ;// CONCATENATED MODULE: ./src/upload/existing.ts
+
 
 
 
@@ -39544,17 +39632,7 @@ function filenameQueries(names, maxChars = MAX_WHERE_CHARS) {
 }
 /** The `samples` entry of a sample skipped because One Codex already holds it. */
 function existingEntry(sample, found) {
-    const entry = {
-        sample_id: found.sampleId,
-        path: sample.file.path,
-        filename: sample.file.filename,
-        size: sample.file.size
-    };
-    if (sample.mate) {
-        entry.paired_end_path = sample.mate.path;
-        entry.paired_end_filename = sample.mate.filename;
-        entry.paired_end_size = sample.mate.size;
-    }
+    const entry = sampleEntry(sample, found.sampleId);
     entry.existing = true;
     return entry;
 }
@@ -40037,8 +40115,6 @@ class ProgressReporter {
     }
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/upload/source-reader.ts
 
 /**
@@ -40139,6 +40215,96 @@ class SourceReader {
             external_node_fs_.close(previous, open);
     }
 }
+/** Read size: 1 MiB reads keep syscalls few (64 KiB reads cost about twice the CPU per byte). */
+const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Writes `head`, bytes [start, end) of a source and `tail` into `destination` (a request), then
+ * ends it: at most one read and `buffers` writes at once, each buffer reused only after the
+ * request's write callback said the socket took its bytes, so nothing is copied or allocated
+ * per chunk. `done` is called once, after the file is closed, with the error that stopped the
+ * pipe if any (a failed read or write, the request closing early). Returns a function that
+ * stops the pipe with an error (safe to call at any time, more than once).
+ */
+function pipeRange(destination, options, done) {
+    const { start, end, tail } = options;
+    const length = end - start;
+    const reader = new SourceReader(options.source, start, end);
+    let sent = 0;
+    let finished = false;
+    let reading = false;
+    let writing = 0;
+    let outcome;
+    const free = [];
+    // Close the file only when no read is pending on it (its number could be reused).
+    const release = () => reader.close(() => done(outcome));
+    const finish = (error) => {
+        if (finished)
+            return;
+        finished = true;
+        outcome = error;
+        destination.removeListener('close', onClose);
+        if (!reading)
+            release();
+    };
+    const sourceFailed = (error) => {
+        options.onSourceError?.(error);
+        finish(error);
+    };
+    const onClose = () => finish(new Error(`the request closed before ${options.what} was sent`));
+    destination.on('close', onClose);
+    const next = () => {
+        if (finished || reading)
+            return;
+        if (sent === length) {
+            if (writing === 0) {
+                if (tail)
+                    destination.end(tail, () => finish());
+                else
+                    destination.end(() => finish());
+            }
+            return;
+        }
+        const buffer = free.pop();
+        if (!buffer)
+            return; // every buffer is with the socket: the next write callback resumes
+        reading = true;
+        reader.read(buffer, (error, bytesRead) => {
+            reading = false;
+            if (finished)
+                return release();
+            if (error)
+                return sourceFailed(error);
+            if (bytesRead === 0)
+                return sourceFailed(new Error(`the source ended before ${options.what} did`));
+            const chunk = buffer.subarray(0, bytesRead);
+            sent += bytesRead;
+            options.onChunk(chunk);
+            writing++;
+            destination.write(chunk, writeError => {
+                writing--;
+                if (writeError)
+                    return finish(writeError);
+                free.push(buffer);
+                next();
+            });
+            next(); // read the next chunk while the socket takes this one
+        });
+    };
+    const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(length, 1));
+    for (let i = 0; i < options.buffers; i++)
+        free.push(Buffer.allocUnsafeSlow(bufferBytes));
+    if (options.head) {
+        writing++;
+        destination.write(options.head, writeError => {
+            writing--;
+            if (writeError)
+                return finish(writeError);
+            next();
+        });
+    }
+    next();
+    return finish;
+}
 /**
  * Checks that no segment changed size since planning: a file rewritten while it was sent would
  * otherwise be stored with bytes from two versions. Returns the first change found, if any.
@@ -40152,170 +40318,7 @@ async function changedSegment(source) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/upload/multipart-body.ts
-
-
-
-/** Read size: 1 MiB reads keep syscalls few (64 KiB reads cost about twice the CPU per byte). */
-const READ_CHUNK_BYTES = 1024 * 1024;
-/** Buffers cycling between the file and the socket: the body's whole memory footprint. */
-const BUFFERS_IN_FLIGHT = 4;
-/** Quotes a name for Content-Disposition as browsers do (WHATWG: `"` → %22, CR/LF escaped). */
-function quoted(value) {
-    return `"${value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}"`;
-}
-/**
- * A multipart/form-data body for an S3-style POST upload (every field, then the file last) that
- * streams the file from disk into the request through a few reused buffers, hashing each chunk
- * as it passes. Nothing is copied or allocated per chunk, so memory stays flat whatever the
- * file size and the garbage collector has nothing to do.
- *
- * It must be piped (`body.pipe(request)`, as HttpClient.request does): the pipe reuses a
- * buffer only after the request's write callback said the socket has taken its bytes. The pipe
- * ends the destination itself, then emits 'close'. On failure (the file shrank, a read failed,
- * the request closed early) the body is destroyed with the error.
- */
-class MultipartFileBody extends external_node_stream_.Readable {
-    file;
-    onProgress;
-    boundary = `--------------------------${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
-    /** Exact byte length of the whole body: the request's Content-Length. */
-    length;
-    /** Bytes of the file read and handed to the request so far. */
-    sent = 0;
-    /**
-     * Set when sending failed because of the source itself (a file missing, unreadable or shorter
-     * than planned), not because of the request: no other attempt can fix that.
-     */
-    sourceError;
-    head;
-    tail;
-    hash = (0,external_node_crypto_.createHash)('sha256');
-    started = false;
-    stop;
-    constructor(fields, file, onProgress) {
-        super();
-        this.file = file;
-        this.onProgress = onProgress;
-        let head = '';
-        for (const [name, value] of Object.entries(fields)) {
-            head += `--${this.boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}\r\n\r\n${value}\r\n`;
-        }
-        head +=
-            `--${this.boundary}\r\nContent-Disposition: form-data; name="file"; filename=${quoted(file.filename)}\r\n` +
-                'Content-Type: application/octet-stream\r\n\r\n';
-        this.head = Buffer.from(head, 'utf8');
-        this.tail = Buffer.from(`\r\n--${this.boundary}--\r\n`, 'utf8');
-        this.length = this.head.length + file.size + this.tail.length;
-    }
-    /** Content-Type and Content-Length of this body. */
-    getHeaders() {
-        return {
-            'content-type': `multipart/form-data; boundary=${this.boundary}`,
-            'content-length': String(this.length)
-        };
-    }
-    /** SHA-256 (hex) of the file bytes sent; call once the whole file went out. */
-    sha256() {
-        return this.hash.digest('hex');
-    }
-    _read() {
-        // Data flows only through pipe(), which knows when the socket is done with each buffer.
-    }
-    _destroy(error, callback) {
-        this.stop?.(error ?? new Error('the upload body was destroyed before it was sent'));
-        callback(error);
-    }
-    pipe(destination) {
-        if (this.started)
-            throw new Error('a MultipartFileBody can be piped only once');
-        this.started = true;
-        this.send(destination, error => {
-            if (error) {
-                this.destroy(error);
-                destination.destroy?.(error);
-            }
-            else {
-                this.destroy();
-            }
-        });
-        return destination;
-    }
-    /** Head, source, tail into `destination`; at most one read and BUFFERS_IN_FLIGHT writes at once. */
-    send(destination, done) {
-        const { size } = this.file;
-        const reader = new SourceReader(this.file, 0, size);
-        let finished = false;
-        let reading = false;
-        let writing = 0;
-        const free = [];
-        let outcome;
-        // Close the file only when no read is pending on it (its number could be reused).
-        const release = () => reader.close(() => done(outcome));
-        const finish = (error) => {
-            if (finished)
-                return;
-            finished = true;
-            outcome = error;
-            this.stop = undefined;
-            destination.removeListener('close', onClose);
-            if (!reading)
-                release();
-        };
-        const onClose = () => finish(new Error('the request closed before the body was sent'));
-        this.stop = finish;
-        destination.on('close', onClose);
-        const next = () => {
-            if (finished || reading)
-                return;
-            if (this.sent === size) {
-                if (writing === 0)
-                    destination.end(this.tail, () => finish());
-                return;
-            }
-            const buffer = free.pop();
-            if (!buffer)
-                return; // every buffer is with the socket: the next write callback resumes
-            reading = true;
-            reader.read(buffer, (error, bytesRead) => {
-                reading = false;
-                if (finished)
-                    return release();
-                if (error) {
-                    this.sourceError = error;
-                    return finish(error);
-                }
-                const chunk = buffer.subarray(0, bytesRead);
-                this.hash.update(chunk);
-                this.sent += bytesRead;
-                this.onProgress?.(this.sent);
-                writing++;
-                destination.write(chunk, writeError => {
-                    writing--;
-                    if (writeError)
-                        return finish(writeError);
-                    free.push(buffer);
-                    next();
-                });
-                next(); // read the next chunk while the socket takes this one
-            });
-        };
-        const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(size, 1));
-        for (let i = 0; i < BUFFERS_IN_FLIGHT; i++)
-            free.push(Buffer.allocUnsafeSlow(bufferBytes));
-        writing++;
-        destination.write(this.head, writeError => {
-            writing--;
-            if (writeError)
-                return finish(writeError);
-            next();
-        });
-        next();
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/upload/s3-hash.ts
-
 
 
 /**
@@ -40429,8 +40432,9 @@ class SequentialHash {
     }
 }
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/upload/s3-part-body.ts
-
 
 
 /**
@@ -40487,65 +40491,20 @@ class PartBody extends external_node_stream_.Readable {
         return destination;
     }
     send(destination, done) {
-        const reader = new SourceReader(this.source, this.start, this.end);
-        let finished = false;
-        let reading = false;
-        let writing = 0;
-        let outcome;
-        const free = [];
-        // Close the file only when no read is pending on it (its number could be reused).
-        const release = () => reader.close(() => done(outcome));
-        const finish = (error) => {
-            if (finished)
-                return;
-            finished = true;
-            outcome = error;
-            this.stop = undefined;
-            destination.removeListener('close', onClose);
-            if (!reading)
-                release();
-        };
-        const onClose = () => finish(new Error('the request closed before the part was sent'));
-        this.stop = finish;
-        destination.on('close', onClose);
-        const next = () => {
-            if (finished || reading)
-                return;
-            if (this.sent === this.length) {
-                if (writing === 0)
-                    destination.end(() => finish());
-                return;
+        this.stop = pipeRange(destination, {
+            source: this.source,
+            start: this.start,
+            end: this.end,
+            buffers: PART_BUFFERS,
+            what: 'the part',
+            onChunk: chunk => {
+                this.sent += chunk.length;
+                this.onBytes?.(chunk.length);
             }
-            const buffer = free.pop();
-            if (!buffer)
-                return; // both buffers are with the socket: the next write callback resumes
-            reading = true;
-            reader.read(buffer, (error, bytesRead) => {
-                reading = false;
-                if (finished)
-                    return release();
-                if (error)
-                    return finish(error);
-                if (bytesRead === 0)
-                    return finish(new Error('the source ended before the part did'));
-                const chunk = buffer.subarray(0, bytesRead);
-                this.sent += bytesRead;
-                this.onBytes?.(bytesRead);
-                writing++;
-                destination.write(chunk, writeError => {
-                    writing--;
-                    if (writeError)
-                        return finish(writeError);
-                    free.push(buffer);
-                    next();
-                });
-                next(); // read the next chunk while the socket takes this one
-            });
-        };
-        const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(this.length, 1));
-        for (let i = 0; i < PART_BUFFERS; i++)
-            free.push(Buffer.allocUnsafeSlow(bufferBytes));
-        next();
+        }, error => {
+            this.stop = undefined;
+            done(error);
+        });
     }
 }
 
@@ -40629,7 +40588,7 @@ async function sendMultipartFile(file, options) {
     const stopped = () => new UploadError(`${name}: the upload was cancelled.`, { code: 'ABORTED', retryable: false });
     if (signal?.aborted)
         throw stopped();
-    const uploadId = await retry.execute(`${name}: CreateMultipartUpload`, () => calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal));
+    const uploadId = await retry.execute(`${name}: CreateMultipartUpload`, () => calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal), { signal });
     core_debug(`${name}: multipart upload ${uploadId} of ${parts.length} parts to key ${key}`);
     const target = { key, uploadId };
     // Stops the other parts as soon as one fails for good, or the job is cancelled.
@@ -40696,7 +40655,9 @@ async function sendParts(file, parts, target, hash, local, { calls, retry, say, 
                         inFlight.delete(part.number);
                         body.destroy();
                     }
-                });
+                }, 
+                // A backoff delay ends when the file is stopped: no timer outlives the upload.
+                { signal: local.signal });
                 // A part waiting out a backoff delay must not hold up a stop.
                 const etag = await untilAborted(attempts, local.signal, what);
                 etags[part.number - 1] = { number: part.number, etag };
@@ -40757,7 +40718,7 @@ async function complete(name, target, parts, retry, calls, signal) {
                 return;
             throw error;
         }
-    });
+    }, { signal });
 }
 /**
  * AbortMultipartUpload, best effort: S3 keeps (and bills) the parts of an upload that is
@@ -40824,7 +40785,7 @@ class MultipartRoute {
         const { api, retry, secrets, settings } = context;
         const name = sampleLabel(sample);
         const endpoint = this.endpoint(name);
-        const init = await retry.execute(`${name}: init_multipart_upload`, () => api.initMultipartUpload(buildMultipartInitBody(sample, settings), name));
+        const init = await retry.execute(`${name}: init_multipart_upload`, () => api.initMultipartUpload(buildMultipartInitBody(sample, settings), name), { signal: context.signal });
         // The temporary keys: masked and scrubbed before anything else can print them.
         for (const secret of [init.accessKeyId, init.secretAccessKey]) {
             core_setSecret(secret);
@@ -40878,7 +40839,7 @@ class MultipartRoute {
             hashes.set(file, sent.sha256);
         }
         const body = { s3_path: `s3://${init.bucket}/${init.fileId}`, filename: sample.file.filename };
-        const answered = await retry.execute(`${name}: callback`, () => api.callback(init.callbackUrl, body, name));
+        const answered = await retry.execute(`${name}: callback`, () => api.callback(init.callbackUrl, body, name), { signal });
         if (answered !== undefined && answered !== init.sampleId)
             say(`${name}: the callback answered with sample ${answered} (init_multipart_upload had named ${init.sampleId}).`);
         const sha256 = [hashes.get(sample.file) ?? ''];
@@ -40980,6 +40941,119 @@ function watchCancellation(options = {}) {
                 clearTimeout(timer);
         }
     };
+}
+
+;// CONCATENATED MODULE: ./src/upload/multipart-body.ts
+
+
+
+
+/** Buffers cycling between the file and the socket: the body's whole memory footprint. */
+const BUFFERS_IN_FLIGHT = 4;
+/** Quotes a name for Content-Disposition as browsers do (WHATWG: `"` → %22, CR/LF escaped). */
+function quoted(value) {
+    return `"${value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}"`;
+}
+/**
+ * A multipart/form-data body for an S3-style POST upload (every field, then the file last) that
+ * streams the file from disk into the request through a few reused buffers, hashing each chunk
+ * as it passes. Nothing is copied or allocated per chunk, so memory stays flat whatever the
+ * file size and the garbage collector has nothing to do.
+ *
+ * It must be piped (`body.pipe(request)`, as HttpClient.request does): the pipe reuses a
+ * buffer only after the request's write callback said the socket has taken its bytes. The pipe
+ * ends the destination itself, then emits 'close'. On failure (the file shrank, a read failed,
+ * the request closed early) the body is destroyed with the error.
+ */
+class MultipartFileBody extends external_node_stream_.Readable {
+    file;
+    onProgress;
+    boundary = `--------------------------${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
+    /** Exact byte length of the whole body: the request's Content-Length. */
+    length;
+    /** Bytes of the file read and handed to the request so far. */
+    sent = 0;
+    /**
+     * Set when sending failed because of the source itself (a file missing, unreadable or shorter
+     * than planned), not because of the request: no other attempt can fix that.
+     */
+    sourceError;
+    head;
+    tail;
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    started = false;
+    stop;
+    constructor(fields, file, onProgress) {
+        super();
+        this.file = file;
+        this.onProgress = onProgress;
+        let head = '';
+        for (const [name, value] of Object.entries(fields)) {
+            head += `--${this.boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}\r\n\r\n${value}\r\n`;
+        }
+        head +=
+            `--${this.boundary}\r\nContent-Disposition: form-data; name="file"; filename=${quoted(file.filename)}\r\n` +
+                'Content-Type: application/octet-stream\r\n\r\n';
+        this.head = Buffer.from(head, 'utf8');
+        this.tail = Buffer.from(`\r\n--${this.boundary}--\r\n`, 'utf8');
+        this.length = this.head.length + file.size + this.tail.length;
+    }
+    /** Content-Type and Content-Length of this body. */
+    getHeaders() {
+        return {
+            'content-type': `multipart/form-data; boundary=${this.boundary}`,
+            'content-length': String(this.length)
+        };
+    }
+    /** SHA-256 (hex) of the file bytes sent; call once the whole file went out. */
+    sha256() {
+        return this.hash.digest('hex');
+    }
+    _read() {
+        // Data flows only through pipe(), which knows when the socket is done with each buffer.
+    }
+    _destroy(error, callback) {
+        this.stop?.(error ?? new Error('the upload body was destroyed before it was sent'));
+        callback(error);
+    }
+    pipe(destination) {
+        if (this.started)
+            throw new Error('a MultipartFileBody can be piped only once');
+        this.started = true;
+        this.send(destination, error => {
+            if (error) {
+                this.destroy(error);
+                destination.destroy?.(error);
+            }
+            else {
+                this.destroy();
+            }
+        });
+        return destination;
+    }
+    /** Head, source, tail into `destination`; at most one read and BUFFERS_IN_FLIGHT writes at once. */
+    send(destination, done) {
+        this.stop = pipeRange(destination, {
+            source: this.file,
+            start: 0,
+            end: this.file.size,
+            buffers: BUFFERS_IN_FLIGHT,
+            head: this.head,
+            tail: this.tail,
+            what: 'the body',
+            onChunk: chunk => {
+                this.hash.update(chunk);
+                this.sent += chunk.length;
+                this.onProgress?.(this.sent);
+            },
+            onSourceError: error => {
+                this.sourceError = error;
+            }
+        }, error => {
+            this.stop = undefined;
+            done(error);
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/upload/storage-upload.ts
@@ -41127,7 +41201,9 @@ class StandardRoute {
         // A form whose policy expired cannot succeed however often it is sent: one fresh
         // init_upload per sample replaces it (the abandoned sample is cancelled), never more.
         for (let round = 1;; round++) {
-            const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name));
+            const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name), {
+                signal: context.signal
+            });
             secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}));
             context.onCreated(init.sampleId);
             let hashes;
@@ -41150,7 +41226,9 @@ class StandardRoute {
                     say(`${name}: cancel_upload of the abandoned sample ${init.sampleId} failed (${cancelled.error}); it may be left awaiting data in One Codex.`);
                 continue;
             }
-            await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name));
+            await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name), {
+                signal: context.signal
+            });
             return { sampleId: init.sampleId, sha256: hashes };
         }
     }
@@ -41181,12 +41259,14 @@ class StandardRoute {
             const stored = await retry.execute(`${file.filename}: storage upload`, async () => {
                 progress.start();
                 try {
-                    return await this.storage.upload(target, file, sent => progress.update(sent), { signal });
+                    return await this.storage.upload(target, file, sent => progress.update(sent), {
+                        signal
+                    });
                 }
                 finally {
                     progress.stop();
                 }
-            });
+            }, { signal });
             const ms = Date.now() - fileStarted;
             say(`${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`);
             hashes.push(stored.sha256);
@@ -41199,6 +41279,7 @@ class StandardRoute {
 }
 
 ;// CONCATENATED MODULE: ./src/upload/uploader.ts
+
 
 
 
@@ -41356,16 +41437,22 @@ function failureOf(sample, error, status) {
         ...(status ? { status } : {})
     };
 }
-/** Resolves when `signal` aborts (never, without one). */
+/**
+ * Resolves when `signal` aborts (never, without one). `release` drops its listener: one per
+ * sample would otherwise pile up on the job's signal for the whole run.
+ */
 function whenAborted(signal) {
-    return new Promise(resolve => {
+    let release = () => undefined;
+    const aborted = new Promise(resolve => {
         if (!signal)
             return;
         if (signal.aborted)
-            resolve();
-        else
-            signal.addEventListener('abort', () => resolve(), { once: true });
+            return resolve();
+        const onAbort = () => resolve();
+        signal.addEventListener('abort', onAbort, { once: true });
+        release = () => signal.removeEventListener('abort', onAbort);
     });
+    return { aborted, release };
 }
 /** The words for what cancel_upload did, appended to a failure's message. */
 function cancelNote(sampleId, result) {
@@ -41407,29 +41494,18 @@ async function uploadOne(sample, settings, engine) {
         signal
     })
         .then(result => ({ kind: 'done', result }), (error) => ({ kind: 'error', error }));
+    const abort = whenAborted(signal);
     const ended = await Promise.race([
         sending,
-        whenAborted(signal).then(() => ({ kind: 'aborted' }))
-    ]);
+        abort.aborted.then(() => ({ kind: 'aborted' }))
+    ]).finally(abort.release);
     if (ended.kind === 'done') {
         const { result } = ended;
         const durationMs = Date.now() - started;
         say(`${name}: confirmed as sample ${result.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`);
         if (inits.calls > 1)
             await sweepOrphans(sample, inits, result.sampleId, retry, engine, say, warn);
-        const uploaded = {
-            sample_id: result.sampleId,
-            path: sample.file.path,
-            filename: sample.file.filename,
-            size: sample.file.size,
-            sha256: result.sha256[0]
-        };
-        if (sample.mate) {
-            uploaded.paired_end_path = sample.mate.path;
-            uploaded.paired_end_filename = sample.mate.filename;
-            uploaded.paired_end_size = sample.mate.size;
-            uploaded.paired_end_sha256 = result.sha256[1];
-        }
+        const uploaded = sampleEntry(sample, result.sampleId, result.sha256);
         uploaded.route = route;
         return { ok: true, sample: uploaded, durationMs };
     }
@@ -41437,6 +41513,9 @@ async function uploadOne(sample, settings, engine) {
     // of its transfers counts as that too).
     if (ended.kind === 'aborted' || cancellation.at !== undefined) {
         const deadline = (cancellation.at ?? Date.now()) + engine.cleanupBudgetMs;
+        // The route cleans up what it started on the storage side (AbortMultipartUpload) once its
+        // transfers fail: wait for that too, within the budget, or the run may end before it is sent.
+        const routeCleanup = withDeadline(sending.then(() => undefined), deadline, () => undefined);
         let message = `cancelled: the job was cancelled while ${name} was uploading.`;
         let cancelled;
         if (createdId) {
@@ -41444,6 +41523,7 @@ async function uploadOne(sample, settings, engine) {
             message += ` ${cancelNote(createdId, result)}`;
             cancelled = result.outcome === 'cancelled';
         }
+        await routeCleanup;
         const possible = inits.calls - (createdId ? 1 : 0);
         if (inits.calls > 1 && possible > 0)
             warn(`${name}: ${inits.call ?? 'init_upload'} was sent ${inits.calls} times before the job was cancelled; up to ${possible} more sample${possible === 1 ? '' : 's'} named ${sample.file.filename} may be left awaiting data in One Codex (no time was left to look for them).`);

@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: uploads the demo fixtures (a plain FASTQ, a gzip FASTA and a paired R1/R2
- * .fastq.gz set) with the bundled action against a local One Codex sandbox, prints the step's
- * outputs and job summary, and exits with the action's exit code.
+ * `npm run demo`: two steps of the bundled action against a local One Codex sandbox, one for
+ * each upload route: the demo fixtures (a plain FASTQ, a gzip FASTA and a paired R1/R2
+ * .fastq.gz set) on the standard route, then a generated 40 MiB FASTQ as an S3 multipart
+ * upload. Prints each step's outputs and job summary; exits non-zero when either step failed.
  * Storage: radosgw from RADOSGW_* when set; else a radosgw started with scripts/radosgw.sh when
  * that can work here (script, binary, root), stopped afterwards; else the builtin storage.
  *
@@ -12,12 +13,13 @@
  * path-style). The closing table shows each sample's route and state.
  */
 import { execFile } from 'node:child_process'
-import { access, constants } from 'node:fs/promises'
+import { access, constants, mkdtemp, open, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseRadosgwExports, radosgwFromEnv } from './radosgw-env.js'
 import { startSandbox, type SandboxOptions } from './emulator.js'
-import { ACTION_ENTRY, PROJECT_ROOT, runAction } from './runner.js'
+import { ACTION_ENTRY, PROJECT_ROOT, runAction, type ActionRun } from './runner.js'
 
 const run = promisify(execFile)
 const SCRIPT = join(PROJECT_ROOT, 'scripts', 'radosgw.sh')
@@ -101,6 +103,41 @@ function jsonObjectEnv(name: string, env = process.env): Record<string, string> 
   return out
 }
 
+/** A FASTQ of about `mib` MiB in a fresh directory: big enough for several multipart parts. */
+async function bigFastq(mib: number): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'onecodex-demo-'))
+  const file = join(dir, 'demo_big.fastq')
+  const seq = 'ACGTTGCAAGCTTAGGCATCGATCGGATCCATGCAAGTCGAACGGTAACAGGAAGAAGCTTGCTTCTTTGCTGACGAGTGGCG'
+  const records: string[] = []
+  for (let i = 0; records.join('').length < 1024 * 1024; i++) {
+    records.push(`@DEMO:${i} 1:N:0:1\n${seq}\n+\n${'I'.repeat(seq.length)}\n`)
+  }
+  const block = records.join('')
+  const handle = await open(file, 'w')
+  try {
+    for (let i = 0; i < mib; i++) await handle.write(block)
+  } finally {
+    await handle.close()
+  }
+  return { dir, file }
+}
+
+/** Prints a step's outputs and job summary. */
+function show(result: ActionRun): void {
+  console.log('\n── outputs ─────────────────────────────────────')
+  for (const [name, value] of Object.entries(result.outputs)) {
+    let shown = value
+    try {
+      shown = JSON.stringify(JSON.parse(value), null, 2)
+    } catch {
+      // not JSON: print as is
+    }
+    console.log(`${name}:\n${shown}`)
+  }
+  console.log('\n── job summary (GITHUB_STEP_SUMMARY) ───────────')
+  console.log(result.summary.trim() || '(empty)')
+}
+
 async function main(): Promise<number> {
   const extraInputs = jsonObjectEnv('ONECODEX_DEMO_INPUTS')
   const extraEnv = jsonObjectEnv('ONECODEX_DEMO_ENV')
@@ -110,43 +147,51 @@ async function main(): Promise<number> {
   }
   const choice = await chooseStorage()
   const sandbox = await startSandbox({ storage: choice.storage })
+  const big = await bigFastq(40)
   try {
     console.log(`demo: One Codex sandbox API at ${sandbox.apiUrl}`)
     console.log(`demo: storage: ${choice.label}`)
-    console.log('demo: running node dist/index.js on sandbox/fixtures/ as a runner would\n')
-    const result = await runAction({
+    const common = {
+      'api-key': sandbox.apiKey,
+      'api-url': sandbox.apiUrl,
+      metadata: JSON.stringify({
+        platform: 'Illumina MiSeq',
+        library_type: 'WGS',
+        sample_type: 'Metagenomic',
+        custom: { source: 'npm run demo' }
+      }),
+      tags: 'demo, sandbox',
+      project: 'demo-project'
+    }
+    const env = { AWS_ENDPOINT_URL_S3: sandbox.storageUrl, ...extraEnv }
+
+    console.log(
+      '\ndemo: step 1 of 2: node dist/index.js on sandbox/fixtures/ as a runner would (upload-method: auto, so the standard route)\n'
+    )
+    const standard = await runAction({
       workspace: PROJECT_ROOT,
       echo: true,
       inputs: {
-        'api-key': sandbox.apiKey,
-        'api-url': sandbox.apiUrl,
+        ...common,
         files:
           'sandbox/fixtures/*.fastq\nsandbox/fixtures/*.fa.gz\nsandbox/fixtures/*_R[12]_001.fastq.gz',
-        metadata: JSON.stringify({
-          platform: 'Illumina MiSeq',
-          library_type: 'WGS',
-          sample_type: 'Metagenomic',
-          custom: { source: 'npm run demo' }
-        }),
-        tags: 'demo, sandbox',
-        project: 'demo-project',
         ...extraInputs
       },
-      env: { AWS_ENDPOINT_URL_S3: sandbox.storageUrl, ...extraEnv }
+      env
     })
+    show(standard)
 
-    console.log('\n── outputs ─────────────────────────────────────')
-    for (const [name, value] of Object.entries(result.outputs)) {
-      let shown = value
-      try {
-        shown = JSON.stringify(JSON.parse(value), null, 2)
-      } catch {
-        // not JSON: print as is
-      }
-      console.log(`${name}:\n${shown}`)
-    }
-    console.log('\n── job summary (GITHUB_STEP_SUMMARY) ───────────')
-    console.log(result.summary.trim() || '(empty)')
+    console.log(
+      '\ndemo: step 2 of 2: a 40 MiB FASTQ with upload-method: multipart (what auto picks for a file over 5 GB): init_multipart_upload, 16 MiB S3 parts, callback\n'
+    )
+    const multipart = await runAction({
+      workspace: big.dir,
+      echo: true,
+      inputs: { ...common, files: 'demo_big.fastq', 'upload-method': 'multipart', ...extraInputs },
+      env
+    })
+    show(multipart)
+
     console.log('\n── sandbox ─────────────────────────────────────')
     for (const sample of sandbox.samples()) {
       const mate = sample.paired_end_filename ? ` + ${sample.paired_end_filename}` : ''
@@ -156,10 +201,13 @@ async function main(): Promise<number> {
       )
     }
     console.log(`storage: ${choice.label}`)
-    console.log(`action exit code: ${result.exitCode}`)
-    return result.exitCode
+    console.log(
+      `action exit codes: ${standard.exitCode} (standard), ${multipart.exitCode} (multipart)`
+    )
+    return standard.exitCode || multipart.exitCode
   } finally {
     await sandbox.close()
+    await rm(big.dir, { recursive: true, force: true })
     if (choice.stop) {
       console.log('demo: stopping radosgw')
       await choice.stop().catch(error => console.error(`demo: radosgw stop failed: ${error}`))

@@ -4,7 +4,7 @@
  * GITHUB_STEP_SUMMARY files, GITHUB_WORKSPACE as working directory. Returns the exit code, the
  * output and the outputs and summary the step wrote.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -36,6 +36,8 @@ export interface RunOptions {
    * ::add-mask:: lines hidden, masked values replaced by ***.
    */
   echo?: boolean
+  /** Called with the action's process once started (e.g. to signal it as a runner would). */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 function unquote(raw: string): string {
@@ -171,6 +173,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       env,
       stdio: ['ignore', 'pipe', 'pipe']
     })
+    options.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     const view = { out: runnerView(), err: runnerView() }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { inputEnv } from '../../sandbox/runner.js'
+import type { Compression, Source } from '../../src/shared/types.js'
 
 /** `n` FASTQ records of 8 bases each. */
 export function fastq(n = 3): string {
@@ -100,3 +101,19 @@ export function wholeFile(
   const size = statSync(file).size
   return { path: file, filename, size, segments: [{ path: file, size }] }
 }
+
+/** A one-segment FASTQ `Source` said to be `size` bytes at `file`, sent under its base name. */
+export function sourceAt(file: string, size: number, compression: Compression = 'none'): Source {
+  const filename = path.basename(file)
+  return {
+    path: file,
+    filename,
+    size,
+    segments: [{ path: file, size }],
+    format: 'FASTQ',
+    compression
+  }
+}
+
+/** An uncompressed FASTQ `Source` of the whole file at `file` as it is on disk. */
+export const fastqSource = (file: string): Source => sourceAt(file, statSync(file).size)

@@ -164,6 +164,9 @@ function whyNotMerged(members: readonly Member[]): string[] {
     }
   }
   const width = members[0].lane.text.length - 1
+  // Lanes are numbered from 1: an L000 file is no lane of the run (a gap-free 1..n says so).
+  if (byLane.has(0))
+    reasons.push(`lanes are numbered from 1, but ${members[0].lane.text} is lane 0`)
   const highest = Math.max(...byLane.keys())
   const missing: string[] = []
   for (let lane = 1; lane <= highest; lane++) {
@@ -189,12 +192,15 @@ export async function mergeLanes(
   const problems: Problem[] = []
   const first = lanes[0]
   const shownFirst = display(first.path)
+  // A problem of the group as a whole concerns every lane file (each is reported as refused).
+  const everyLane = lanes.flatMap(lane => lane.segments.map(segment => display(segment.path)))
   const list = (describe: (lane: Source) => string): string =>
     lanes.map(lane => `${path.basename(lane.path)} (${describe(lane)})`).join(', ')
 
   if (lanes.some(lane => lane.compression !== first.compression)) {
     problems.push({
       file: shownFirst,
+      files: everyLane,
       message:
         `${shownFirst}: the lanes of ${filename} mix gzip-compressed and uncompressed files: ${list(l => (l.compression === 'gzip' ? 'gzip' : 'uncompressed'))}. ` +
         `Lanes are sent back to back as one file, so they must all be gzip or all plain text: compress them alike, or set ${Inputs.Lanes}: separate.`
@@ -203,6 +209,7 @@ export async function mergeLanes(
   if (lanes.some(lane => lane.format !== first.format)) {
     problems.push({
       file: shownFirst,
+      files: everyLane,
       message: `${shownFirst}: the lanes of ${filename} mix FASTA and FASTQ files: ${list(l => l.format)}. One sample holds one format; set ${Inputs.Lanes}: separate, or narrow files.`
     })
   }
@@ -234,6 +241,7 @@ export async function mergeLanes(
   if (size > MAX_OBJECT_BYTES) {
     problems.push({
       file: shownFirst,
+      files: everyLane,
       message: `${shownFirst}: the lanes of ${filename} add up to ${describeSize(size)}: larger than ${describeSize(MAX_OBJECT_BYTES)}, the largest object S3 stores. Set ${Inputs.Lanes}: separate.`
     })
   }

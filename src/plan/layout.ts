@@ -142,6 +142,7 @@ export function nameClashes(
         : ''
     problems.push({
       file: display(uploads[0][0]),
+      files: uploads.flat().map(display),
       message: `${uploads.length} uploads would share the filename "${name}": ${shown.join('; ')}. One Codex identifies uploads by filename, so each one in a run needs a distinct name: rename them or narrow ${Inputs.Files}.${hint}`
     })
   }

@@ -65,7 +65,8 @@ export async function planUploads(settings: Settings): Promise<Plan> {
   warnings.push(...bracketHints.map(message => ({ message })))
 
   const checks = await checkAll(kept, display)
-  for (const check of checks.values()) problems.push(...check.problems)
+  // In path order: the checks finish in any order, the problems must not.
+  for (const file of kept) problems.push(...(checks.get(file.path)?.problems ?? []))
 
   const pairing = pairFiles(
     kept.map(f => f.path),
@@ -93,6 +94,8 @@ export async function planUploads(settings: Settings): Promise<Plan> {
   }
 
   const samples: Sample[] = []
+  // Files of the units that could not become a sample (one of their files broke a rule).
+  const unplanned: string[] = []
   for (const unit of naming.units) {
     const file = await unitSource(unit.files, unit.filename, checks, display, problems)
     const mate =
@@ -106,7 +109,10 @@ export async function planUploads(settings: Settings): Promise<Plan> {
         message: `${shown}: ${Inputs.Interleaved} is true but this file is paired with ${path.basename(unit.mates[0])}: interleaved files hold both reads in one file, so a pair cannot be interleaved. Set ${Inputs.Interleaved}: false (or leave it unset), or ${Inputs.Paired}: false.`
       })
     }
-    if (!file || (unit.mates && !mate)) continue
+    if (!file || (unit.mates && !mate)) {
+      unplanned.push(...unit.files, ...(unit.mates ?? []))
+      continue
+    }
     const init = inits.get(unit.filename)
     const sample: Sample = { file, ...(mate ? { mate } : {}), ...(init ? { init } : {}) }
     const choice = chooseRoute(sample, settings.uploadMethod, display, {
@@ -120,12 +126,14 @@ export async function planUploads(settings: Settings): Promise<Plan> {
   problems.push(...sharedIdentityProblems(settings, naming.units, inits))
   problems.push(...sampleCountProblems(settings, naming.units.length))
   if (problems.length === 0) return freezePlan(samples, problems, warnings, notices)
-  // Reported as "not attempted": the samples no problem names a file of.
-  const blamed = new Set(problems.map(p => p.file))
+  // Reported as "not attempted": the samples no problem names a file of, and the files no
+  // problem names of the samples that could not be planned.
+  const blamed = new Set(problems.flatMap(p => [p.file, ...(p.files ?? [])]))
   const heldBack = samples.filter(sample =>
     sampleFiles(sample).every(source => source.segments.every(s => !blamed.has(display(s.path))))
   )
-  return freezePlan([], problems, warnings, notices, heldBack)
+  const heldBackFiles = unplanned.map(display).filter(file => !blamed.has(file))
+  return freezePlan([], problems, warnings, notices, heldBack, heldBackFiles)
 }
 
 /**
@@ -252,13 +260,15 @@ function freezePlan(
   problems: Problem[],
   warnings: Problem[],
   notices: Problem[],
-  heldBack: Sample[] = []
+  heldBack: Sample[] = [],
+  heldBackFiles: string[] = []
 ): Plan {
   return Object.freeze({
     samples: Object.freeze(samples),
     problems: Object.freeze(problems.map(p => Object.freeze(p))),
     warnings: Object.freeze(warnings.map(p => Object.freeze(p))),
     notices: Object.freeze(notices.map(p => Object.freeze(p))),
-    ...(heldBack.length > 0 ? { heldBack: Object.freeze(heldBack) } : {})
+    ...(heldBack.length > 0 ? { heldBack: Object.freeze(heldBack) } : {}),
+    ...(heldBackFiles.length > 0 ? { heldBackFiles: Object.freeze(heldBackFiles) } : {})
   })
 }

@@ -161,7 +161,9 @@ async function publish(
 ): Promise<string | undefined> {
   let file: string | undefined
   try {
-    file = await writeResultsFile({ version: RESULTS_FILE_VERSION, ...record })
+    // Further list outputs (a dry run's `plan`) go into the file whole, under their name.
+    const extra = Object.fromEntries(extraLists.map(list => [list.name, list.items]))
+    file = await writeResultsFile({ version: RESULTS_FILE_VERSION, ...record, ...extra })
   } catch (error) {
     core.warning(
       `The results file could not be written (${error instanceof Error ? error.message : String(error)}); the outputs and the job summary still hold what fits.`
@@ -345,8 +347,10 @@ function lanePaths(sample: Sample | undefined): Pick<UploadedSample, 'paths' | '
 function refusedEntries(problems: readonly Problem[], workspace: string): FailedSample[] {
   const byFile = new Map<string, Problem[]>()
   for (const problem of problems) {
-    if (!problem.file) continue
-    byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), problem])
+    // A problem of several files (a name clash, a lane group) refuses each of them.
+    for (const file of new Set([problem.file, ...(problem.files ?? [])])) {
+      if (file) byFile.set(file, [...(byFile.get(file) ?? []), problem])
+    }
   }
   return [...byFile].map(([file, list]) => {
     const rules = list.map(p =>
@@ -379,7 +383,8 @@ function notAttempted(sample: Sample, error: string, workspace: string): FailedS
 /**
  * Reports a run refused before upload (inputs or files broke a rule): nothing was sent. `failed`
  * lists every refused file with its rule, and the samples held back by the others' problems
- * (`plan.heldBack`) as not attempted.
+ * (`plan.heldBack`, and `plan.heldBackFiles` for the files of a sample that one of its own
+ * files kept from planning) as not attempted.
  */
 export async function reportProblems(
   problems: readonly Problem[],
@@ -388,13 +393,14 @@ export async function reportProblems(
 ): Promise<void> {
   const workspace = settings.workspace
   const refused = refusedEntries(problems, workspace)
-  const held = (plan?.heldBack ?? []).map(sample =>
-    notAttempted(
-      sample,
-      'not attempted: other files or inputs broke a rule, so nothing was sent.',
-      workspace
+  const why = 'not attempted: other files or inputs broke a rule, so nothing was sent.'
+  const held = [
+    ...(plan?.heldBack ?? []).map(sample => notAttempted(sample, why, workspace)),
+    // The files of a sample that another of its files (its mate, a lane) kept from planning.
+    ...(plan?.heldBackFiles ?? []).map(file =>
+      relativeEntry<FailedSample>({ path: file, status: 'not attempted', error: why }, workspace)
     )
-  )
+  ]
   const failed = [...refused, ...held]
   const totals: Totals = {
     ...emptyTotals(),
@@ -415,7 +421,14 @@ export async function reportProblems(
   })
   const files = [
     refused.length > 0 ? `${count(refused.length, 'file')} refused` : '',
-    held.length > 0 ? `${count(held.length, 'sample')} held back` : ''
+    held.length > 0
+      ? `${[
+          plan?.heldBack?.length ? count(plan.heldBack.length, 'sample') : '',
+          plan?.heldBackFiles?.length ? count(plan.heldBackFiles.length, 'file') : ''
+        ]
+          .filter(Boolean)
+          .join(' and ')} held back`
+      : ''
   ].filter(Boolean)
   await writeSummary(limit =>
     problemsSummary(

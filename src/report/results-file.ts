@@ -70,6 +70,8 @@ export interface ResultsRecord {
   readonly warnings: readonly Problem[]
   /** dry-run: what would be uploaded. */
   readonly planned?: readonly PlannedRecord[]
+  /** dry-run: the `plan` output, whole (the output itself may be cut to fit GitHub's limit). */
+  readonly plan?: readonly unknown[]
 }
 
 /** The directory the file goes to: RUNNER_TEMP on a runner, the OS temp dir elsewhere. */

@@ -6,7 +6,7 @@
 import { formatBytes, formatDuration } from '../shared/format.js'
 import { sampleBytes, sampleFiles } from '../shared/sample.js'
 import type { FailedSample, Problem, Sample, UploadedSample } from '../shared/types.js'
-import { escapeHtml, html, SummaryBudget, type Cell } from './summary-budget.js'
+import { escapeHtml, html, SummaryBudget, type Cell, type TableSpec } from './summary-budget.js'
 
 /** Bytes kept free for the tables that follow one (their "… and N more" lines). */
 const TAIL_RESERVE = 1024
@@ -123,17 +123,13 @@ export function problemsSummary(
   spec: { heading: string; totals: string; problems: readonly Problem[] },
   limit: number
 ): string {
-  const budget = new SummaryBudget(limit)
-  budget.add(`## ${spec.heading}\n`)
-  budget.add(`**${spec.totals}**\n`)
-  budget.table({
+  return singleTable(spec, limit, {
     heading: `### Problems (${spec.problems.length.toLocaleString('en-US')})`,
     header: ['File', 'Problem'],
     items: spec.problems,
     row: p => [p.file ?? '(inputs)', p.message],
     more: n => `… and ${count(n, 'more problem')}: ${SEE_RESULTS}.`
   })
-  return budget.toString()
 }
 
 /** The summary of a dry run: the plan, nothing sent. */
@@ -141,10 +137,7 @@ export function planSummary(
   spec: { heading: string; totals: string; samples: readonly Sample[] },
   limit: number
 ): string {
-  const budget = new SummaryBudget(limit)
-  budget.add(`## ${spec.heading}\n`)
-  budget.add(`**${spec.totals}**\n`)
-  budget.table({
+  return singleTable(spec, limit, {
     heading: `### Planned samples (${spec.samples.length.toLocaleString('en-US')})`,
     header: ['File(s)', 'Size', 'Type', 'Route'],
     items: spec.samples,
@@ -156,5 +149,17 @@ export function planSummary(
     ],
     more: n => `… and ${count(n, 'more planned sample')}: ${SEE_RESULTS}.`
   })
+}
+
+/** A summary of one table: the heading, the totals line in bold, then the table. */
+function singleTable<T>(
+  spec: { heading: string; totals: string },
+  limit: number,
+  table: TableSpec<T>
+): string {
+  const budget = new SummaryBudget(limit)
+  budget.add(`## ${spec.heading}\n`)
+  budget.add(`**${spec.totals}**\n`)
+  budget.table(table)
   return budget.toString()
 }

@@ -5,6 +5,11 @@ export interface Problem {
   /** Full sentence naming the file (if any) and the rule that was broken. */
   readonly message: string
   readonly file?: string
+  /**
+   * Every file the problem concerns when that is more than `file` (display paths, `file`
+   * included), e.g. all files of a name clash: each is reported as refused.
+   */
+  readonly files?: readonly string[]
 }
 
 /** A JSON value as it appears in init_upload's `metadata`. */
@@ -115,6 +120,12 @@ export interface Plan {
    * sent because others did (reported in `failed` as "not attempted").
    */
   readonly heldBack?: readonly Sample[]
+  /**
+   * Only when `problems` is not empty: files (display paths) that broke no rule themselves but
+   * belong to a sample that could not be planned because another of its files did (a pair's
+   * mate, the other lanes of a group); reported in `failed` as "not attempted".
+   */
+  readonly heldBackFiles?: readonly string[]
 }
 
 /** One confirmed sample, as reported in the `samples` output. */

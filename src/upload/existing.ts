@@ -8,7 +8,7 @@ import { keyForms } from './auth.js'
 import { OneCodexClient, type ListedSample } from './onecodex-client.js'
 import { baseDelayFromEnv, RetryPolicy } from './retry-helper.js'
 import { UploadError } from './upload-error.js'
-import type { SampleOutcome, UploadResults } from './uploader.js'
+import { sampleEntry, type SampleOutcome, type UploadResults } from './outcome.js'
 
 /** Visibility of a sample whose upload never completed. */
 export const AWAITING_DATA = 'awaiting data'
@@ -87,17 +87,7 @@ export function filenameQueries(
 
 /** The `samples` entry of a sample skipped because One Codex already holds it. */
 export function existingEntry(sample: Sample, found: ListedSample): UploadedSample {
-  const entry: UploadedSample = {
-    sample_id: found.sampleId,
-    path: sample.file.path,
-    filename: sample.file.filename,
-    size: sample.file.size
-  }
-  if (sample.mate) {
-    entry.paired_end_path = sample.mate.path
-    entry.paired_end_filename = sample.mate.filename
-    entry.paired_end_size = sample.mate.size
-  }
+  const entry = sampleEntry(sample, found.sampleId)
   entry.existing = true
   return entry
 }

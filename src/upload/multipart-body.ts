@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { Source } from '../shared/types.js'
-import { SourceReader } from './source-reader.js'
+import { pipeRange } from './source-reader.js'
 
-/** Read size: 1 MiB reads keep syscalls few (64 KiB reads cost about twice the CPU per byte). */
-export const READ_CHUNK_BYTES = 1024 * 1024
+export { READ_CHUNK_BYTES } from './source-reader.js'
 /** Buffers cycling between the file and the socket: the body's whole memory footprint. */
 export const BUFFERS_IN_FLIGHT = 4
 
@@ -100,67 +99,29 @@ export class MultipartFileBody extends Readable {
 
   /** Head, source, tail into `destination`; at most one read and BUFFERS_IN_FLIGHT writes at once. */
   private send(destination: NodeJS.WritableStream, done: (error?: Error) => void): void {
-    const { size } = this.file
-    const reader = new SourceReader(this.file, 0, size)
-    let finished = false
-    let reading = false
-    let writing = 0
-    const free: Buffer[] = []
-
-    let outcome: Error | undefined
-    // Close the file only when no read is pending on it (its number could be reused).
-    const release = (): void => reader.close(() => done(outcome))
-    const finish = (error?: Error): void => {
-      if (finished) return
-      finished = true
-      outcome = error
-      this.stop = undefined
-      destination.removeListener('close', onClose)
-      if (!reading) release()
-    }
-    const onClose = (): void => finish(new Error('the request closed before the body was sent'))
-    this.stop = finish
-    destination.on('close', onClose)
-
-    const next = (): void => {
-      if (finished || reading) return
-      if (this.sent === size) {
-        if (writing === 0) destination.end(this.tail, () => finish())
-        return
-      }
-      const buffer = free.pop()
-      if (!buffer) return // every buffer is with the socket: the next write callback resumes
-      reading = true
-      reader.read(buffer, (error, bytesRead) => {
-        reading = false
-        if (finished) return release()
-        if (error) {
+    this.stop = pipeRange(
+      destination,
+      {
+        source: this.file,
+        start: 0,
+        end: this.file.size,
+        buffers: BUFFERS_IN_FLIGHT,
+        head: this.head,
+        tail: this.tail,
+        what: 'the body',
+        onChunk: chunk => {
+          this.hash.update(chunk)
+          this.sent += chunk.length
+          this.onProgress?.(this.sent)
+        },
+        onSourceError: error => {
           this.sourceError = error
-          return finish(error)
         }
-        const chunk = buffer.subarray(0, bytesRead)
-        this.hash.update(chunk)
-        this.sent += bytesRead
-        this.onProgress?.(this.sent)
-        writing++
-        destination.write(chunk, writeError => {
-          writing--
-          if (writeError) return finish(writeError)
-          free.push(buffer)
-          next()
-        })
-        next() // read the next chunk while the socket takes this one
-      })
-    }
-
-    const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(size, 1))
-    for (let i = 0; i < BUFFERS_IN_FLIGHT; i++) free.push(Buffer.allocUnsafeSlow(bufferBytes))
-    writing++
-    destination.write(this.head, writeError => {
-      writing--
-      if (writeError) return finish(writeError)
-      next()
-    })
-    next()
+      },
+      error => {
+        this.stop = undefined
+        done(error)
+      }
+    )
   }
 }

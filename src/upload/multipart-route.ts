@@ -45,8 +45,10 @@ export class MultipartRoute implements UploadRoute {
     const name = sampleLabel(sample)
     const endpoint = this.endpoint(name)
 
-    const init = await retry.execute(`${name}: init_multipart_upload`, () =>
-      api.initMultipartUpload(buildMultipartInitBody(sample, settings), name)
+    const init = await retry.execute(
+      `${name}: init_multipart_upload`,
+      () => api.initMultipartUpload(buildMultipartInitBody(sample, settings), name),
+      { signal: context.signal }
     )
     // The temporary keys: masked and scrubbed before anything else can print them.
     for (const secret of [init.accessKeyId, init.secretAccessKey]) {
@@ -121,8 +123,10 @@ export class MultipartRoute implements UploadRoute {
     }
 
     const body = { s3_path: `s3://${init.bucket}/${init.fileId}`, filename: sample.file.filename }
-    const answered = await retry.execute(`${name}: callback`, () =>
-      api.callback(init.callbackUrl, body, name)
+    const answered = await retry.execute(
+      `${name}: callback`,
+      () => api.callback(init.callbackUrl, body, name),
+      { signal }
     )
     if (answered !== undefined && answered !== init.sampleId)
       say(

@@ -392,16 +392,27 @@ export function parseListedSample(item: unknown, label: string): ListedSample {
   }
 }
 
+/**
+ * An init answer as an object, and the error for a field it lacks ("init_upload for x answered
+ * without a sample_id."); throws that error when the answer is not a JSON object at all.
+ */
+function initAnswer(
+  json: unknown,
+  label: string
+): { data: Record<string, unknown>; bad: (what: string) => UploadError } {
+  const bad = (what: string): UploadError =>
+    new UploadError(`${label} answered without ${what}.`, { retryable: false })
+  if (!json || typeof json !== 'object') throw bad('a JSON object')
+  return { data: json as Record<string, unknown>, bad }
+}
+
 /** Checks init_upload's answer and normalizes its field values to strings. */
 export function parseInitResponse(
   json: unknown,
   label: string,
   paired: boolean
 ): InitUploadResponse {
-  const bad = (what: string): UploadError =>
-    new UploadError(`${label} answered without ${what}.`, { retryable: false })
-  if (!json || typeof json !== 'object') throw bad('a JSON object')
-  const data = json as Record<string, unknown>
+  const { data, bad } = initAnswer(json, label)
   if (typeof data.sample_id !== 'string' || data.sample_id === '') throw bad('a sample_id')
   if (typeof data.upload_url !== 'string' || data.upload_url === '') throw bad('an upload_url')
   const response: InitUploadResponse = {
@@ -467,10 +478,7 @@ export function parseInitMultipartResponse(
   label: string,
   paired: boolean
 ): InitMultipartUploadResponse {
-  const bad = (what: string): UploadError =>
-    new UploadError(`${label} answered without ${what}.`, { retryable: false })
-  if (!json || typeof json !== 'object') throw bad('a JSON object')
-  const data = json as Record<string, unknown>
+  const { data, bad } = initAnswer(json, label)
   const text = (name: string): string => {
     const value = data[name]
     if (typeof value !== 'string' || value === '') throw bad(`a ${name}`)

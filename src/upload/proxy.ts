@@ -242,6 +242,32 @@ function openTunnel(
 }
 
 /**
+ * The proxy a new connection of an agent for `protocol` goes through (undefined: direct), or
+ * null when the proxy settings are unusable: `callback` then already has the error.
+ */
+function connectionProxy(
+  protocol: 'http:' | 'https:',
+  options: ConnectionOptions,
+  transport: Transport,
+  callback: ConnectCallback | undefined
+): URL | undefined | null {
+  try {
+    return proxyFor(
+      { protocol, hostname: String(options.host ?? ''), port: options.port ?? '' },
+      transport.env
+    )
+  } catch (error) {
+    callback?.(error as Error, undefined as never)
+    return null
+  }
+}
+
+/** Watches `request` for stalls, unless the transport's watch is off. */
+function watch(request: http.ClientRequest, transport: Transport): void {
+  if (transport.idleTimeoutMs > 0) watchRequest(request, transport.idleTimeoutMs, transport.clock)
+}
+
+/**
  * Keep-alive agent for https: direct connections as node's own, or TLS through a CONNECT tunnel
  * when the environment names a proxy for the host. Tunnels are pooled like any socket, so N
  * requests to one host open one tunnel (per concurrent request), not N.
@@ -259,16 +285,8 @@ export class TransportHttpsAgent extends https.Agent {
     options: ConnectionOptions,
     callback?: ConnectCallback
   ): Duplex | null | undefined {
-    let proxy: URL | undefined
-    try {
-      proxy = proxyFor(
-        { protocol: 'https:', hostname: String(options.host ?? ''), port: options.port ?? '' },
-        this.transport.env
-      )
-    } catch (error) {
-      callback?.(error as Error, undefined as never)
-      return undefined
-    }
+    const proxy = connectionProxy('https:', options, this.transport, callback)
+    if (proxy === null) return undefined
     if (!proxy) return super.createConnection(options)
     openTunnel(proxy, options, 443, this.transport, (error, socket) => {
       if (error || !socket) return callback?.(error ?? new Error('no tunnel'), undefined as never)
@@ -286,8 +304,7 @@ export class TransportHttpsAgent extends https.Agent {
 
   /** Every request through this agent is watched for stalls. */
   addRequest(request: http.ClientRequest, options: unknown): void {
-    if (this.transport.idleTimeoutMs > 0)
-      watchRequest(request, this.transport.idleTimeoutMs, this.transport.clock)
+    watch(request, this.transport)
     ;(https.Agent.prototype as unknown as AddRequest).addRequest.call(this, request, options)
   }
 }
@@ -306,16 +323,8 @@ export class TransportHttpAgent extends http.Agent {
     options: ConnectionOptions,
     callback?: ConnectCallback
   ): Duplex | null | undefined {
-    let proxy: URL | undefined
-    try {
-      proxy = proxyFor(
-        { protocol: 'http:', hostname: String(options.host ?? ''), port: options.port ?? '' },
-        this.transport.env
-      )
-    } catch (error) {
-      callback?.(error as Error, undefined as never)
-      return undefined
-    }
+    const proxy = connectionProxy('http:', options, this.transport, callback)
+    if (proxy === null) return undefined
     const create = (http.Agent.prototype as unknown as CreateConnection).createConnection
     if (!proxy) return create.call(this, options)
     openTunnel(proxy, options, 80, this.transport, (error, socket) => {
@@ -327,8 +336,7 @@ export class TransportHttpAgent extends http.Agent {
   }
 
   addRequest(request: http.ClientRequest, options: unknown): void {
-    if (this.transport.idleTimeoutMs > 0)
-      watchRequest(request, this.transport.idleTimeoutMs, this.transport.clock)
+    watch(request, this.transport)
     ;(http.Agent.prototype as unknown as AddRequest).addRequest.call(this, request, options)
   }
 }

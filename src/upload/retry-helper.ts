@@ -12,8 +12,8 @@ export interface RetryOptions {
   maxRetryAfterMs?: number
   /** Where "retrying" lines go. Default core.info. */
   log?: (message: string) => void
-  /** Injected for tests. */
-  sleep?: (ms: number) => Promise<void>
+  /** Injected for tests. Should end early when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   random?: () => number
 }
 
@@ -42,7 +42,7 @@ export class RetryPolicy {
   readonly maxDelayMs: number
   readonly maxRetryAfterMs: number
   private readonly log: (message: string) => void
-  private readonly sleep: (ms: number) => Promise<void>
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   private readonly random: () => number
 
   constructor(private readonly options: RetryOptions) {
@@ -51,7 +51,7 @@ export class RetryPolicy {
     this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.log = options.log ?? core.info
-    this.sleep = options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)))
+    this.sleep = options.sleep ?? abortableSleep
     this.random = options.random ?? Math.random
   }
 
@@ -62,9 +62,16 @@ export class RetryPolicy {
 
   /**
    * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
-   * step in log lines and in the final error (e.g. "reads.fq: storage upload").
+   * step in log lines and in the final error (e.g. "reads.fq: storage upload"). When `signal`
+   * aborts, a backoff delay in progress ends at once and no further attempt is made: a stopped
+   * step leaves no timer behind to keep the process alive.
    */
-  async execute<T>(label: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+  async execute<T>(
+    label: string,
+    fn: (attempt: number) => Promise<T>,
+    options: { signal?: AbortSignal } = {}
+  ): Promise<T> {
+    const { signal } = options
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn(attempt)
@@ -84,7 +91,9 @@ export class RetryPolicy {
         this.log(
           `${label}: attempt ${attempt} of ${this.maxAttempts} failed: ${message} Retrying in ${formatDelay(delay)}.`
         )
-        await this.sleep(delay)
+        await this.sleep(delay, signal)
+        if (signal?.aborted)
+          throw new UploadError(`${label} was stopped.`, { code: 'ABORTED', retryable: false })
       }
     }
   }
@@ -96,6 +105,20 @@ export class RetryPolicy {
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1))
     return Math.floor(this.random() * ceiling)
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts; the timer is cleared either way. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    if (signal?.aborted) return resolve()
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 
 function formatDelay(ms: number): string {

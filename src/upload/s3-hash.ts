@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
-import { READ_CHUNK_BYTES } from './multipart-body.js'
-import { SourceReader, type SegmentedSource } from './source-reader.js'
+import { READ_CHUNK_BYTES, SourceReader, type SegmentedSource } from './source-reader.js'
 
 /**
  * The sha256 of a file sent as concurrent parts. Parts finish out of order, so their bytes

@@ -45,8 +45,10 @@ export async function sendMultipartFile(
     new UploadError(`${name}: the upload was cancelled.`, { code: 'ABORTED', retryable: false })
   if (signal?.aborted) throw stopped()
 
-  const uploadId = await retry.execute(`${name}: CreateMultipartUpload`, () =>
-    calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal)
+  const uploadId = await retry.execute(
+    `${name}: CreateMultipartUpload`,
+    () => calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal),
+    { signal }
   )
   core.debug(`${name}: multipart upload ${uploadId} of ${parts.length} parts to key ${key}`)
   const target = { key, uploadId }
@@ -105,27 +107,32 @@ async function sendParts(
         // Never let the ordered hash fall so far behind that it reads from disk again.
         await hash.lagBehind(part.start)
         hash.allow(part.end)
-        const attempts = retry.execute(what, async () => {
-          if (local.signal.aborted)
-            throw new UploadError(`${what} was stopped.`, { retryable: false })
-          inFlight.set(part.number, 0)
-          const body = new PartBody(file, part.start, part.end, bytes => {
-            inFlight.set(part.number, (inFlight.get(part.number) ?? 0) + bytes)
-            report()
-          })
-          try {
-            return await calls.uploadPart(
-              { ...target, partNumber: part.number },
-              body,
-              part.end - part.start,
-              what,
-              local.signal
-            )
-          } finally {
-            inFlight.delete(part.number)
-            body.destroy()
-          }
-        })
+        const attempts = retry.execute(
+          what,
+          async () => {
+            if (local.signal.aborted)
+              throw new UploadError(`${what} was stopped.`, { retryable: false })
+            inFlight.set(part.number, 0)
+            const body = new PartBody(file, part.start, part.end, bytes => {
+              inFlight.set(part.number, (inFlight.get(part.number) ?? 0) + bytes)
+              report()
+            })
+            try {
+              return await calls.uploadPart(
+                { ...target, partNumber: part.number },
+                body,
+                part.end - part.start,
+                what,
+                local.signal
+              )
+            } finally {
+              inFlight.delete(part.number)
+              body.destroy()
+            }
+          },
+          // A backoff delay ends when the file is stopped: no timer outlives the upload.
+          { signal: local.signal }
+        )
         // A part waiting out a backoff delay must not hold up a stop.
         const etag = await untilAborted(attempts, local.signal, what)
         etags[part.number - 1] = { number: part.number, etag }
@@ -186,14 +193,18 @@ async function complete(
   signal: AbortSignal
 ): Promise<void> {
   const what = `${name}: CompleteMultipartUpload`
-  await retry.execute(what, async attempt => {
-    try {
-      await calls.completeMultipartUpload(target, parts, what, signal)
-    } catch (error) {
-      if (attempt > 1 && error instanceof UploadError && error.code === 'NoSuchUpload') return
-      throw error
-    }
-  })
+  await retry.execute(
+    what,
+    async attempt => {
+      try {
+        await calls.completeMultipartUpload(target, parts, what, signal)
+      } catch (error) {
+        if (attempt > 1 && error instanceof UploadError && error.code === 'NoSuchUpload') return
+        throw error
+      }
+    },
+    { signal }
+  )
 }
 
 /**

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream'
-import { READ_CHUNK_BYTES } from './multipart-body.js'
-import { SourceReader, type SegmentedSource } from './source-reader.js'
+import { pipeRange, type SegmentedSource } from './source-reader.js'
 
 /**
  * Buffers one part cycles between the file and the socket: one being read while the socket
@@ -56,57 +55,23 @@ export class PartBody extends Readable {
   }
 
   private send(destination: NodeJS.WritableStream, done: (error?: Error) => void): void {
-    const reader = new SourceReader(this.source, this.start, this.end)
-    let finished = false
-    let reading = false
-    let writing = 0
-    let outcome: Error | undefined
-    const free: Buffer[] = []
-
-    // Close the file only when no read is pending on it (its number could be reused).
-    const release = (): void => reader.close(() => done(outcome))
-    const finish = (error?: Error): void => {
-      if (finished) return
-      finished = true
-      outcome = error
-      this.stop = undefined
-      destination.removeListener('close', onClose)
-      if (!reading) release()
-    }
-    const onClose = (): void => finish(new Error('the request closed before the part was sent'))
-    this.stop = finish
-    destination.on('close', onClose)
-
-    const next = (): void => {
-      if (finished || reading) return
-      if (this.sent === this.length) {
-        if (writing === 0) destination.end(() => finish())
-        return
+    this.stop = pipeRange(
+      destination,
+      {
+        source: this.source,
+        start: this.start,
+        end: this.end,
+        buffers: PART_BUFFERS,
+        what: 'the part',
+        onChunk: chunk => {
+          this.sent += chunk.length
+          this.onBytes?.(chunk.length)
+        }
+      },
+      error => {
+        this.stop = undefined
+        done(error)
       }
-      const buffer = free.pop()
-      if (!buffer) return // both buffers are with the socket: the next write callback resumes
-      reading = true
-      reader.read(buffer, (error, bytesRead) => {
-        reading = false
-        if (finished) return release()
-        if (error) return finish(error)
-        if (bytesRead === 0) return finish(new Error('the source ended before the part did'))
-        const chunk = buffer.subarray(0, bytesRead)
-        this.sent += bytesRead
-        this.onBytes?.(bytesRead)
-        writing++
-        destination.write(chunk, writeError => {
-          writing--
-          if (writeError) return finish(writeError)
-          free.push(buffer)
-          next()
-        })
-        next() // read the next chunk while the socket takes this one
-      })
-    }
-
-    const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(this.length, 1))
-    for (let i = 0; i < PART_BUFFERS; i++) free.push(Buffer.allocUnsafeSlow(bufferBytes))
-    next()
+    )
   }
 }

@@ -38,7 +38,9 @@ export class StandardRoute implements UploadRoute {
     // A form whose policy expired cannot succeed however often it is sent: one fresh
     // init_upload per sample replaces it (the abandoned sample is cancelled), never more.
     for (let round = 1; ; round++) {
-      const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name))
+      const init = await retry.execute(`${name}: init_upload`, () => api.initUpload(body, name), {
+        signal: context.signal
+      })
       secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}))
       context.onCreated(init.sampleId)
       let hashes: string[]
@@ -65,7 +67,9 @@ export class StandardRoute implements UploadRoute {
           )
         continue
       }
-      await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name))
+      await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name), {
+        signal: context.signal
+      })
       return { sampleId: init.sampleId, sha256: hashes }
     }
   }
@@ -103,14 +107,20 @@ export class StandardRoute implements UploadRoute {
         idleEveryMs: this.idleLineEveryMs
       })
       const fileStarted = Date.now()
-      const stored = await retry.execute(`${file.filename}: storage upload`, async () => {
-        progress.start()
-        try {
-          return await this.storage.upload(target, file, sent => progress.update(sent), { signal })
-        } finally {
-          progress.stop()
-        }
-      })
+      const stored = await retry.execute(
+        `${file.filename}: storage upload`,
+        async () => {
+          progress.start()
+          try {
+            return await this.storage.upload(target, file, sent => progress.update(sent), {
+              signal
+            })
+          } finally {
+            progress.stop()
+          }
+        },
+        { signal }
+      )
       const ms = Date.now() - fileStarted
       say(
         `${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`

@@ -2,45 +2,19 @@ import * as core from '@actions/core'
 import { formatBytes, formatDuration, formatRate } from '../shared/format.js'
 import { redactText } from '../shared/redact.js'
 import { sampleBytes, sampleLabel } from '../shared/sample.js'
-import type {
-  FailedSample,
-  FailureStatus,
-  Route,
-  Sample,
-  Settings,
-  UploadedSample
-} from '../shared/types.js'
+import type { FailedSample, FailureStatus, Route, Sample, Settings } from '../shared/types.js'
 import { AccountStop } from './account-stop.js'
 import { keyForms } from './auth.js'
-import { cancelSample, findOrphans, type CancelResult } from './cancel.js'
+import { cancelSample, findOrphans, withDeadline, type CancelResult } from './cancel.js'
 import { MultipartRoute } from './multipart-route.js'
 import { OneCodexClient } from './onecodex-client.js'
+import { sampleEntry, type SampleOutcome, type UploadResults } from './outcome.js'
 import { baseDelayFromEnv, RetryPolicy } from './retry-helper.js'
 import type { UploadRoute } from './route.js'
 import { CLEANUP_BUDGET_MS } from './signals.js'
 import { StandardRoute } from './standard-route.js'
-import type { AccountIssue } from './upload-error.js'
 
-export type SampleOutcome =
-  | { ok: true; sample: UploadedSample; durationMs: number }
-  | {
-      ok: false
-      failure: FailedSample
-      durationMs: number
-      /** The failure was the account-level one that stopped the run (`UploadResults.stopped`). */
-      accountLevel?: boolean
-    }
-
-export interface UploadResults {
-  /** One entry per planned sample, in plan order: the confirmed sample or its failure. */
-  readonly outcomes: readonly SampleOutcome[]
-  /** True when the job was cancelled (SIGINT/SIGTERM) during the upload. */
-  readonly cancelled?: boolean
-  /** Set when an account-level failure stopped the run: its cause, to say once. */
-  readonly stopped?: AccountIssue
-  /** What this job covers when it is one shard of a matrix: "shard 2/8: 13 of 97 samples". */
-  readonly scope?: string
-}
+export type { SampleOutcome, UploadResults } from './outcome.js'
 
 /** Results where no sample was started, each failed entry saying `reason` ("not attempted"). */
 export function notAttempted(samples: readonly Sample[], reason: string): UploadResults {
@@ -233,13 +207,23 @@ function failureOf(sample: Sample, error: string, status?: FailureStatus): Faile
   }
 }
 
-/** Resolves when `signal` aborts (never, without one). */
-function whenAborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise(resolve => {
+/**
+ * Resolves when `signal` aborts (never, without one). `release` drops its listener: one per
+ * sample would otherwise pile up on the job's signal for the whole run.
+ */
+function whenAborted(signal: AbortSignal | undefined): {
+  aborted: Promise<void>
+  release: () => void
+} {
+  let release = (): void => undefined
+  const aborted = new Promise<void>(resolve => {
     if (!signal) return
-    if (signal.aborted) resolve()
-    else signal.addEventListener('abort', () => resolve(), { once: true })
+    if (signal.aborted) return resolve()
+    const onAbort = (): void => resolve()
+    signal.addEventListener('abort', onAbort, { once: true })
+    release = () => signal.removeEventListener('abort', onAbort)
   })
+  return { aborted, release }
 }
 
 /** The words for what cancel_upload did, appended to a failure's message. */
@@ -292,10 +276,11 @@ async function uploadOne(
       result => ({ kind: 'done' as const, result }),
       (error: unknown) => ({ kind: 'error' as const, error })
     )
+  const abort = whenAborted(signal)
   const ended = await Promise.race([
     sending,
-    whenAborted(signal).then(() => ({ kind: 'aborted' as const }))
-  ])
+    abort.aborted.then(() => ({ kind: 'aborted' as const }))
+  ]).finally(abort.release)
 
   if (ended.kind === 'done') {
     const { result } = ended
@@ -305,19 +290,7 @@ async function uploadOne(
     )
     if (inits.calls > 1)
       await sweepOrphans(sample, inits, result.sampleId, retry, engine, say, warn)
-    const uploaded: UploadedSample = {
-      sample_id: result.sampleId,
-      path: sample.file.path,
-      filename: sample.file.filename,
-      size: sample.file.size,
-      sha256: result.sha256[0]
-    }
-    if (sample.mate) {
-      uploaded.paired_end_path = sample.mate.path
-      uploaded.paired_end_filename = sample.mate.filename
-      uploaded.paired_end_size = sample.mate.size
-      uploaded.paired_end_sha256 = result.sha256[1]
-    }
+    const uploaded = sampleEntry(sample, result.sampleId, result.sha256)
     uploaded.route = route
     return { ok: true, sample: uploaded, durationMs }
   }
@@ -326,6 +299,13 @@ async function uploadOne(
   // of its transfers counts as that too).
   if (ended.kind === 'aborted' || cancellation.at !== undefined) {
     const deadline = (cancellation.at ?? Date.now()) + engine.cleanupBudgetMs
+    // The route cleans up what it started on the storage side (AbortMultipartUpload) once its
+    // transfers fail: wait for that too, within the budget, or the run may end before it is sent.
+    const routeCleanup = withDeadline(
+      sending.then(() => undefined),
+      deadline,
+      () => undefined
+    )
     let message = `cancelled: the job was cancelled while ${name} was uploading.`
     let cancelled: boolean | undefined
     if (createdId) {
@@ -333,6 +313,7 @@ async function uploadOne(
       message += ` ${cancelNote(createdId, result)}`
       cancelled = result.outcome === 'cancelled'
     }
+    await routeCleanup
     const possible = inits.calls - (createdId ? 1 : 0)
     if (inits.calls > 1 && possible > 0)
       warn(

@@ -1,0 +1,53 @@
+/**
+ * What the upload stage hands to the report: one outcome per planned sample. Its own module so
+ * that the uploader and the modules it calls (skip-existing, cancel) share it without importing
+ * each other.
+ */
+import type { FailedSample, Sample, UploadedSample } from '../shared/types.js'
+import type { AccountIssue } from './upload-error.js'
+
+export type SampleOutcome =
+  | { ok: true; sample: UploadedSample; durationMs: number }
+  | {
+      ok: false
+      failure: FailedSample
+      durationMs: number
+      /** The failure was the account-level one that stopped the run (`UploadResults.stopped`). */
+      accountLevel?: boolean
+    }
+
+export interface UploadResults {
+  /** One entry per planned sample, in plan order: the confirmed sample or its failure. */
+  readonly outcomes: readonly SampleOutcome[]
+  /** True when the job was cancelled (SIGINT/SIGTERM) during the upload. */
+  readonly cancelled?: boolean
+  /** Set when an account-level failure stopped the run: its cause, to say once. */
+  readonly stopped?: AccountIssue
+  /** What this job covers when it is one shard of a matrix: "shard 2/8: 13 of 97 samples". */
+  readonly scope?: string
+}
+
+/**
+ * The `samples` entry of `sample` as One Codex sample `sampleId`: its files (R1, then the
+ * mate's), with the sha256 of each when they were sent (`sha256`: R1 first).
+ */
+export function sampleEntry(
+  sample: Sample,
+  sampleId: string,
+  sha256?: readonly string[]
+): UploadedSample {
+  const entry: UploadedSample = {
+    sample_id: sampleId,
+    path: sample.file.path,
+    filename: sample.file.filename,
+    size: sample.file.size
+  }
+  if (sha256) entry.sha256 = sha256[0]
+  if (sample.mate) {
+    entry.paired_end_path = sample.mate.path
+    entry.paired_end_filename = sample.mate.filename
+    entry.paired_end_size = sample.mate.size
+    if (sha256) entry.paired_end_sha256 = sha256[1]
+  }
+  return entry
+}
