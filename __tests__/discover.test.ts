@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import * as path from 'node:path'
 import { braceAlternatives, discoverFiles, literalPath, rootPattern } from '../src/plan/discover.js'
-import { fastq, tempWorkspace } from './helpers/fixtures.js'
+import { fastq, tempWorkspace, vanishedFileLink } from './helpers/fixtures.js'
 
 describe('discoverFiles (real directory tree)', () => {
   const ws = tempWorkspace('ocu-disc[1]*-')
@@ -173,6 +173,37 @@ describe('discoverFiles: dangling symlinks and bracket patterns', () => {
     const { bracketHints } = await discoverFiles(['run/[o]k.fq', '!run/[z].fq'], ws.dir)
     expect(bracketHints).toEqual([])
   })
+})
+
+describe('discoverFiles: a matched file that cannot be read', () => {
+  const ws = tempWorkspace('ocu-vanish-')
+  let close = (): void => {}
+  beforeAll(() => {
+    ws.write('reads/ok.fq', fastq())
+    if (process.platform === 'linux')
+      close = vanishedFileLink(path.join(ws.dir, 'reads', 'gone.fq'))
+  })
+  afterAll(() => {
+    close()
+    ws.remove()
+  })
+  const linuxIt = process.platform === 'linux' ? it : it.skip
+
+  linuxIt(
+    'names it by its workspace-relative path, in the message and its error text',
+    async () => {
+      const { files, problems } = await discoverFiles(['reads/*'], ws.dir)
+      expect(files.map(f => path.basename(f.path))).toEqual(['ok.fq'])
+      expect(problems).toEqual([
+        {
+          // `file` stays absolute here: the planner makes it relative with every other problem.
+          file: path.join(ws.dir, 'reads', 'gone.fq'),
+          message:
+            "reads/gone.fq: cannot be read: ENOENT: no such file or directory, realpath 'reads/gone.fq'"
+        }
+      ])
+    }
+  )
 })
 
 describe('rootPattern', () => {

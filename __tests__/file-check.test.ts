@@ -309,5 +309,8 @@ describe('checkFile (real files)', () => {
   it('reports a file that vanished as unreadable instead of throwing', async () => {
     const result = await checkFile(`${ws.dir}/gone.fq`, 10, 'gone.fq')
     expect(result.problems[0].message).toMatch(/^gone\.fq: the content cannot be read: ENOENT/)
+    // Node's error text quotes the path it was given: it is shown as the display path too.
+    expect(result.problems[0].message).toContain("open 'gone.fq'")
+    expect(result.problems[0].message).not.toContain(ws.dir)
   })
 })

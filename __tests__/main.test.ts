@@ -8,7 +8,15 @@ import * as path from 'node:path'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import { parseOutputFile } from '../sandbox/runner.js'
 import { run } from '../src/main.js'
-import { captureOutput, fastq, gz, setInputs, tempWorkspace } from './helpers/fixtures.js'
+import type { ResultsRecord } from '../src/report/results-file.js'
+import {
+  captureOutput,
+  fastq,
+  gz,
+  setInputs,
+  tempWorkspace,
+  vanishedFileLink
+} from './helpers/fixtures.js'
 
 const API_KEY = 'sk_main_5f3c9a1e7d'
 const savedEnv = { ...process.env }
@@ -252,4 +260,124 @@ describe('run: upload', () => {
         .join('\n')
     ).not.toContain(`${API_KEY}_revoked`)
   })
+})
+
+describe('run: a shard says which share it covers; every path is workspace-relative', () => {
+  // Six samples; with shard n = 2 (FNV-1a of the upload filename): shard 1 holds b.fq, d.fq and
+  // the merged lanes L_S1_R1_001.fastq.gz (a pair); shard 2 holds a.fq, c.fq and the pair p.
+  beforeEach(() => {
+    for (const name of ['a.fq', 'b.fq', 'c.fq', 'd.fq']) ws.write(`sh/${name}`, fastq())
+    ws.write('sh/p_R1_001.fastq.gz', gz(fastq()))
+    ws.write('sh/p_R2_001.fastq.gz', gz(fastq()))
+    for (const lane of [1, 2])
+      for (const read of [1, 2]) ws.write(`sh/L_S1_L00${lane}_R${read}_001.fastq.gz`, gz(fastq()))
+  })
+
+  const recordOf = (result: Awaited<ReturnType<typeof runAction>>): ResultsRecord =>
+    JSON.parse(readFileSync(result.outputs['results-file'], 'utf8')) as ResultsRecord
+  /** What the run wrote for the user (glob's ::debug:: lines aside) never names the workspace. */
+  function expectNoWorkspacePath(result: Awaited<ReturnType<typeof runAction>>): void {
+    const log = result.stdout
+      .split('\n')
+      .filter(l => !l.startsWith('::debug::'))
+      .join('\n')
+    expect(log).not.toContain(ws.dir)
+    expect(result.stderr).not.toContain(ws.dir)
+    expect(result.outputsText).not.toContain(ws.dir)
+    expect(result.summary).not.toContain(ws.dir)
+    expect(readFileSync(result.outputs['results-file'], 'utf8')).not.toContain(ws.dir)
+  }
+
+  it('a dry run of shard 1/2 names its share in the log, the summary and the results file', async () => {
+    const result = await runAction({ files: 'sh/*', shard: '1/2', 'dry-run': 'true' })
+    expect(sandbox.requests).toEqual([])
+    expect(result.exitCode).toBeUndefined()
+    expect(result.stdout).toMatch(
+      /Dry run \(shard 1\/2: 3 of 6 samples\): 3 samples \(6 files, .*\) would be uploaded to/
+    )
+    expect(result.summary).toContain('One Codex upload (dry run)')
+    expect(result.summary).toContain('**Shard 1/2: 3 of 6 samples. Dry run: 3 samples (')
+    const record = recordOf(result)
+    expect(record).toMatchObject({ outcome: 'dry-run', scope: 'shard 1/2: 3 of 6 samples' })
+    expect(record.planned?.map(p => [p.path, p.paired_end_path])).toEqual([
+      ['sh/L_S1_L001_R1_001.fastq.gz', 'sh/L_S1_L001_R2_001.fastq.gz'],
+      ['sh/b.fq', undefined],
+      ['sh/d.fq', undefined]
+    ])
+    // The plan output: every path of every source and lane, workspace-relative.
+    const plan = JSON.parse(result.outputs.plan) as {
+      name: string
+      sources: { path: string; segments: { path: string }[] }[]
+    }[]
+    expect(plan.map(p => p.name)).toEqual(['L_S1_R1_001.fastq.gz', 'b.fq', 'd.fq'])
+    expect(plan[0].sources.flatMap(s => s.segments.map(g => g.path))).toEqual([
+      'sh/L_S1_L001_R1_001.fastq.gz',
+      'sh/L_S1_L002_R1_001.fastq.gz',
+      'sh/L_S1_L001_R2_001.fastq.gz',
+      'sh/L_S1_L002_R2_001.fastq.gz'
+    ])
+    expect(result.stdout).toContain('    lane 2: sh/L_S1_L002_R2_001.fastq.gz — ')
+    expectNoWorkspacePath(result)
+  })
+
+  it('a failed skip-existing lookup in shard 2/2 names the share in its summary and results file', async () => {
+    sandbox.faults.add('list_samples', { kind: 'status', status: 503, times: 20 })
+    const result = await runAction({ files: 'sh/*', shard: '2/2', 'skip-existing': 'true' })
+    expect(result.exitCode).toBe(1)
+    expect(new Set(sandbox.requests.map(r => r.route))).toEqual(new Set(['list_samples']))
+    expect(result.summary).toContain('Shard 2/2: 3 of 6 samples. 0 of 3 samples confirmed.')
+    const record = recordOf(result)
+    expect(record).toMatchObject({
+      outcome: 'failed',
+      scope: 'shard 2/2: 3 of 6 samples',
+      totals: { samples: 3, not_attempted: 3 }
+    })
+    expect(JSON.parse(result.outputs.failed)).toEqual([
+      expect.objectContaining({ path: 'sh/a.fq', status: 'not attempted' }),
+      expect.objectContaining({ path: 'sh/c.fq', status: 'not attempted' }),
+      expect.objectContaining({
+        path: 'sh/p_R1_001.fastq.gz',
+        paired_end_path: 'sh/p_R2_001.fastq.gz',
+        status: 'not attempted'
+      })
+    ])
+    expectNoWorkspacePath(result)
+  })
+
+  const linuxIt = process.platform === 'linux' ? it : it.skip
+  linuxIt(
+    'a file that vanished after it matched is refused by its workspace-relative path',
+    async () => {
+      const close = vanishedFileLink(`${ws.dir}/sh/gone.fq`)
+      try {
+        const result = await runAction({ files: 'sh/*', 'dry-run': 'true' })
+        expect(sandbox.requests).toEqual([])
+        expect(result.exitCode).toBe(1)
+        const cause = "ENOENT: no such file or directory, realpath 'sh/gone.fq'"
+        expect(result.errors[0]).toBe(
+          `::error file=sh/gone.fq::sh/gone.fq: cannot be read: ${cause}`
+        )
+        const failed = JSON.parse(result.outputs.failed) as Record<string, string>[]
+        expect(failed[0]).toEqual({
+          path: 'sh/gone.fq',
+          status: 'refused',
+          error: `sh/gone.fq: cannot be read: ${cause}`,
+          rule: `cannot be read: ${cause}`
+        })
+        // The six others are held back, each by its workspace-relative path.
+        expect(failed.slice(1).map(f => [f.status, f.path])).toEqual(
+          ['L_S1_L001_R1_001.fastq.gz', 'a.fq', 'b.fq', 'c.fq', 'd.fq', 'p_R1_001.fastq.gz'].map(
+            name => ['not attempted', `sh/${name}`]
+          )
+        )
+        expect(result.summary).toContain(`sh/gone.fq: cannot be read: ${cause}`)
+        expect(recordOf(result).problems).toEqual([
+          { file: 'sh/gone.fq', message: `sh/gone.fq: cannot be read: ${cause}` }
+        ])
+        expectNoWorkspacePath(result)
+      } finally {
+        close()
+      }
+    }
+  )
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import * as path from 'node:path'
 import { rootPattern } from '../src/plan/discover.js'
-import { displayPath } from '../src/shared/paths.js'
+import { displayPath, fsErrorText } from '../src/shared/paths.js'
 
 describe('displayPath', () => {
   it('names files inside the workspace relative to it, with forward slashes (annotations)', () => {
@@ -67,5 +67,31 @@ describe('rootPattern: patterns as a Windows runner reads them (path.win32)', ()
   it('on POSIX a backslash escapes the next character instead', () => {
     expect(rootPattern('reads\\*.fq', '/ws', path.posix)).toBe('/ws/reads\\*.fq')
     expect(rootPattern('*.fq', '/ws/a\\b', path.posix)).toBe('/ws/a\\\\b/*.fq')
+  })
+})
+
+describe('fsErrorText', () => {
+  it("shows the path Node's message quotes as the display path, however often it appears", () => {
+    const error = Object.assign(
+      new Error("ENOENT: no such file or directory, rename '/ws/a.fq' -> '/ws/a.fq.bak'"),
+      { code: 'ENOENT' }
+    )
+    expect(fsErrorText(error, '/ws/a.fq', 'a.fq')).toBe(
+      "ENOENT: no such file or directory, rename 'a.fq' -> 'a.fq.bak'"
+    )
+  })
+  it('handles Windows paths and messages that are no Error', () => {
+    expect(
+      fsErrorText(
+        new Error("EPERM: operation not permitted, open 'D:\\a\\ws\\reads\\x.fq'"),
+        'D:\\a\\ws\\reads\\x.fq',
+        'reads/x.fq'
+      )
+    ).toBe("EPERM: operation not permitted, open 'reads/x.fq'")
+    expect(fsErrorText('gone', '/ws/a.fq', 'a.fq')).toBe('gone')
+    // A file outside the workspace is shown absolute: the text stays as it is.
+    expect(fsErrorText(new Error("EIO, read '/data/a.fq'"), '/data/a.fq', '/data/a.fq')).toBe(
+      "EIO, read '/data/a.fq'"
+    )
   })
 })

@@ -173,6 +173,7 @@ describe('readSampleSheet (real files)', () => {
         message: expect.stringMatching(/^Input sample-sheet: cannot read missing\.csv: .*ENOENT/)
       }
     ])
+    expect(sheet.problems[0].message).not.toContain(ws.dir)
   })
 })
 

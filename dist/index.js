@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5865);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8737);
 // The action's entry point: dist/index.js is bundled from this file.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5865:
+/***/ 8737:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31511,6 +31511,16 @@ function displayPath(file, workspace, paths = external_node_path_) {
         paths.isAbsolute(relative);
     return outside ? file : relative.split(paths.sep).join('/');
 }
+/**
+ * The text of a file-system error about `file` with that path shown as `shown` (its display
+ * path): Node's messages quote the path they were given ("ENOENT: …, stat '/home/…/a.fq'").
+ */
+function fsErrorText(error, file, shown) {
+    // Not `instanceof Error`: errors from another realm (a vm context) are not.
+    const message = error?.message;
+    const text = typeof message === 'string' ? message : String(error);
+    return file && file !== shown ? text.split(file).join(shown) : text;
+}
 
 ;// CONCATENATED MODULE: ./src/report/dry-run.ts
 
@@ -31566,9 +31576,9 @@ function planOutput(samples, settings) {
 /**
  * Prints what a run would upload: each sample with its file(s) — each lane of merged lanes —
  * size, format and compression, and the JSON body its init call would carry (the API key is
- * never part of it), then a total.
+ * never part of it), then a total. `scope` names a shard's share ("shard 2/8: 13 of 97 samples").
  */
-function printPlan(plan, settings) {
+function printPlan(plan, settings, scope) {
     const count = plan.samples.length;
     const shown = (file) => displayPath(file, settings.workspace);
     const kind = (file) => `${file.format}, ${file.compression === 'gzip' ? 'gzip-compressed' : 'uncompressed'}`;
@@ -31604,7 +31614,7 @@ function printPlan(plan, settings) {
     finally {
         endGroup();
     }
-    info(`Dry run: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`);
+    info(`Dry run${scope ? ` (${scope})` : ''}: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`);
 }
 /** The URL's origin only: never echo credentials a URL might carry. */
 function originOf(url) {
@@ -35785,6 +35795,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 
+
 /** How many bytes of each file (and of each gzip file's decompressed stream) are looked at. */
 const HEAD_BYTES = 64 * 1024;
 /** Every accepted ending, for messages: `.fa, .fasta, ... (each optionally followed by .gz or .gzip)`. */
@@ -36017,7 +36028,7 @@ async function checkFile(file, size, display) {
             sniff = await sniffHead(await readHead(file, size), ext.compression);
         }
         catch (error) {
-            sniff = { reason: `cannot be read: ${error.message}.` };
+            sniff = { reason: `cannot be read: ${fsErrorText(error, file, display)}.` };
         }
         if ('reason' in sniff) {
             fail(`the content ${sniff.reason}`);
@@ -36162,6 +36173,7 @@ function byPath(a, b) {
 
 
 
+
 const GLOB_OPTIONS = {
     followSymbolicLinks: true,
     implicitDescendants: true,
@@ -36283,8 +36295,10 @@ async function discoverFiles(patterns, workspace) {
             files.push(explicit ? { path: match, size: info.size, explicit } : { path: match, size: info.size });
         }
         catch (error) {
+            // `file` stays absolute (the planner makes it relative); the message is read as is.
+            const shown = displayPath(match, workspace);
             problems.push({
-                message: `${match}: cannot be read: ${error.message}`,
+                message: `${shown}: cannot be read: ${fsErrorText(error, match, shown)}`,
                 file: match
             });
         }
@@ -36414,6 +36428,7 @@ function firstBraceGroup(pattern) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan/lanes.ts
+
 
 
 
@@ -36588,7 +36603,7 @@ async function mergeLanes(lanes, filename, display) {
             catch (error) {
                 problems.push({
                     file: shown,
-                    message: `${shown}: cannot be read: ${error.message}.`
+                    message: `${shown}: cannot be read: ${fsErrorText(error, lane.path, shown)}.`
                 });
                 continue;
             }
@@ -36851,6 +36866,7 @@ function chooseRoute(sample, method, display, options = {}) {
 
 
 
+
 /** The init_upload metadata fields a sheet may hold as columns (the rest go to `custom`). */
 const SHEET_METADATA_COLUMNS = [
     'name',
@@ -36977,7 +36993,7 @@ async function readSampleSheet(file, display) {
         bytes = await (0,promises_.readFile)(file);
     }
     catch (error) {
-        return fail(`cannot read ${display}: ${error.message}.`);
+        return fail(`cannot read ${display}: ${fsErrorText(error, file, display)}.`);
     }
     let text;
     try {
@@ -37815,6 +37831,10 @@ function totalsOf(samples, uploaded, failed) {
         refused: of('refused')
     };
 }
+/** "Shard 2/8: 13 of 97 samples. " to lead a totals line; empty when the job is no shard. */
+function scopeLead(scope) {
+    return scope ? `${scope[0].toUpperCase()}${scope.slice(1)}. ` : '';
+}
 /** "2 failed, 1 not attempted". */
 function breakdown(totals) {
     return [
@@ -37962,6 +37982,7 @@ async function reportResults(samples, results, settings, warnings = []) {
         outcome: failed.length > 0 ? 'failed' : 'uploaded',
         api_url: report_originOf(settings.apiUrl),
         totals,
+        ...(results.scope ? { scope: results.scope } : {}),
         ...(results.stopped ? { stopped: results.stopped } : {}),
         sample_ids: uploaded.map(u => u.sample_id),
         samples: uploaded,
@@ -37971,7 +37992,7 @@ async function reportResults(samples, results, settings, warnings = []) {
     });
     await writeSummary(limit => uploadSummary({
         heading: HEADING,
-        totals: `${results.scope ? `${results.scope[0].toUpperCase()}${results.scope.slice(1)}. ` : ''}${summaryTotals(totals)}`,
+        totals: `${scopeLead(results.scope)}${summaryTotals(totals)}`,
         stopped: results.stopped?.message,
         entries,
         apiUrl: settings.apiUrl
@@ -38125,9 +38146,10 @@ function plannedRecord(sample, workspace) {
 }
 /**
  * Reports a dry run: empty upload outputs, the plan in the results file and the job summary.
- * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget.
+ * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget; `scope` says
+ * which share of the plan a shard's job covers (`plan` then holds that share).
  */
-async function reportDryRun(plan, settings, extraLists = []) {
+async function reportDryRun(plan, settings, extraLists = [], scope) {
     const samples = plan.samples;
     const files = samples.reduce((n, s) => n + sampleFiles(s).length, 0);
     const bytes = samples.reduce((n, s) => n + sampleBytes(s), 0);
@@ -38135,6 +38157,7 @@ async function reportDryRun(plan, settings, extraLists = []) {
         outcome: 'dry-run',
         api_url: report_originOf(settings.apiUrl),
         totals: { ...emptyTotals(), samples: samples.length },
+        ...(scope ? { scope } : {}),
         sample_ids: [],
         samples: [],
         failed: [],
@@ -38144,7 +38167,7 @@ async function reportDryRun(plan, settings, extraLists = []) {
     }, extraLists);
     await writeSummary(limit => planSummary({
         heading: `${HEADING} (dry run)`,
-        totals: `Dry run: ${count(samples.length, 'sample')} (${count(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${report_originOf(settings.apiUrl)}; nothing was sent.`,
+        totals: `${scopeLead(scope)}Dry run: ${count(samples.length, 'sample')} (${count(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${report_originOf(settings.apiUrl)}; nothing was sent.`,
         samples
     }, limit));
 }
@@ -39964,6 +39987,21 @@ class S3Connections {
                     Key: target.key,
                     UploadId: target.uploadId
                 }), { abortSignal: signal });
+            }),
+            listMultipartUploads: (prefix, page, what, signal) => send(what, async () => {
+                const out = await client.send(new sdk.ListMultipartUploadsCommand({
+                    Bucket: bucket,
+                    Prefix: prefix,
+                    KeyMarker: page?.keyMarker,
+                    UploadIdMarker: page?.uploadIdMarker
+                }), { abortSignal: signal });
+                const uploads = (out.Uploads ?? []).flatMap(upload => upload.Key !== undefined && upload.UploadId
+                    ? [{ key: upload.Key, uploadId: upload.UploadId }]
+                    : []);
+                const next = out.IsTruncated === true
+                    ? { keyMarker: out.NextKeyMarker ?? '', uploadIdMarker: out.NextUploadIdMarker ?? '' }
+                    : undefined;
+                return { uploads, next };
             })
         };
     }
@@ -40508,6 +40546,101 @@ class PartBody extends external_node_stream_.Readable {
     }
 }
 
+;// CONCATENATED MODULE: ./src/upload/s3-sweep.ts
+
+/** One request of the sweep may take this long (as AbortMultipartUpload on failure). */
+const CALL_TIMEOUT_MS = 10_000;
+/** A guard against a listing that never ends (1,000 uploads a page). */
+const MAX_PAGES = 50;
+/**
+ * True unless `error` is S3 refusing the request (a 4xx answer): a 5xx, a reset or a timeout
+ * may come after S3 created the upload.
+ */
+function mayHaveCreated(error) {
+    return !(error instanceof UploadError && error.status !== undefined && error.status < 500);
+}
+/** Aborts the open multipart uploads of `key` other than `keep`; never throws. */
+async function abortExtraUploads(name, options) {
+    const { calls, key, keep, warn, say } = options;
+    let open;
+    try {
+        open = await openUploads(name, options);
+    }
+    catch (error) {
+        warn(`${name}: CreateMultipartUpload lost an answer and may have opened a multipart upload that nothing completes; listing the open uploads to abort it failed (${reasonOf(error)}). An open multipart upload of ${name} may be left in One Codex's bucket, its parts kept until a lifecycle rule removes them.`);
+        return;
+    }
+    const extra = open.filter(id => id !== keep);
+    if (extra.length === 0) {
+        say(`${name}: CreateMultipartUpload lost an answer; no extra multipart upload was left open.`);
+        return;
+    }
+    const failed = [];
+    for (const uploadId of extra) {
+        const what = `${name}: AbortMultipartUpload of an extra upload`;
+        try {
+            await attempt(what, signal => calls.abortMultipartUpload({ key, uploadId }, what, signal).catch(error => {
+                // Already gone (aborted or completed by someone else): nothing left to do.
+                if (error instanceof UploadError && error.code === 'NoSuchUpload')
+                    return;
+                throw error;
+            }), options);
+        }
+        catch (error) {
+            failed.push(reasonOf(error));
+        }
+    }
+    const count = `${extra.length} extra multipart upload${extra.length === 1 ? '' : 's'}`;
+    say(`${name}: CreateMultipartUpload lost an answer and left ${count} open; aborted ${extra.length - failed.length} of them.`);
+    if (failed.length > 0)
+        warn(`${name}: could not abort ${failed.length} of the ${count} a retried CreateMultipartUpload left open (${failed.join('; ')}). An open multipart upload of ${name} may be left in One Codex's bucket, its parts kept until a lifecycle rule removes them.`);
+}
+/** The IDs of the open uploads of exactly `key`, every page followed. */
+async function openUploads(name, options) {
+    const { calls, key } = options;
+    const what = `${name}: ListMultipartUploads`;
+    const ids = [];
+    let marker;
+    for (let page = 0; page < MAX_PAGES; page++) {
+        const from = marker;
+        const listed = await attempt(what, signal => calls.listMultipartUploads(key, from, what, signal), options);
+        // The prefix also matches longer keys ("x.fq" and "x.fq.1"): only the exact key counts.
+        for (const upload of listed.uploads)
+            if (upload.key === key)
+                ids.push(upload.uploadId);
+        const next = listed.next;
+        // Keys are listed in order and `key` sorts before every longer key with it as prefix: once
+        // the next page starts past `key`, no upload of `key` is left to list.
+        if (!next || next.keyMarker !== key)
+            return ids;
+        if (from && next.uploadIdMarker === from.uploadIdMarker)
+            return ids;
+        marker = next;
+    }
+    return ids;
+}
+/** `once` under the retry policy, or one quick try when the job is being cancelled. */
+async function attempt(what, once, { retry, signal }) {
+    const quick = () => once(AbortSignal.timeout(CALL_TIMEOUT_MS));
+    if (signal?.aborted)
+        return quick();
+    try {
+        return await retry.execute(what, quick, { signal });
+    }
+    catch (error) {
+        // Cancelled during a backoff delay: one last quick try instead of the remaining attempts.
+        if (signal?.aborted && error instanceof UploadError && error.code === 'ABORTED')
+            return quick();
+        throw error;
+    }
+}
+/** Why a call failed, in a few words (an AccessDenied is most likely the keys' scope). */
+function reasonOf(error) {
+    if (error instanceof UploadError && (error.code === 'AccessDenied' || error.status === 403))
+        return `S3 answered ${error.code ?? 'HTTP 403'}: the temporary upload keys may not allow it`;
+    return error instanceof Error ? error.message.replace(/\.$/, '') : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/upload/s3-part-size.ts
 /**
  * How a file is cut into the parts of an S3 multipart upload, and how many go at once.
@@ -40580,6 +40713,7 @@ function partRanges(size, partBytes) {
 
 
 
+
 /** Sends `file` to `key`; throws an UploadError after aborting the upload when it fails. */
 async function sendMultipartFile(file, options) {
     const { calls, key, retry, say, signal } = options;
@@ -40588,7 +40722,31 @@ async function sendMultipartFile(file, options) {
     const stopped = () => new UploadError(`${name}: the upload was cancelled.`, { code: 'ABORTED', retryable: false });
     if (signal?.aborted)
         throw stopped();
-    const uploadId = await retry.execute(`${name}: CreateMultipartUpload`, () => calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal), { signal });
+    // CreateMultipartUpload is not idempotent: an attempt whose answer was lost may have opened an
+    // upload the retry then duplicates. Only then are the key's open uploads swept at the end.
+    let uncertain = false;
+    const sweep = (keep) => abortExtraUploads(name, {
+        calls,
+        key,
+        keep,
+        retry,
+        say,
+        warn: options.warn ?? warning,
+        signal
+    });
+    let uploadId;
+    try {
+        uploadId = await retry.execute(`${name}: CreateMultipartUpload`, () => calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal).catch(error => {
+            if (mayHaveCreated(error))
+                uncertain = true;
+            throw error;
+        }), { signal });
+    }
+    catch (error) {
+        if (uncertain)
+            await sweep();
+        throw error;
+    }
     core_debug(`${name}: multipart upload ${uploadId} of ${parts.length} parts to key ${key}`);
     const target = { key, uploadId };
     // Stops the other parts as soon as one fails for good, or the job is cancelled.
@@ -40596,6 +40754,7 @@ async function sendMultipartFile(file, options) {
     const onCancel = () => local.abort();
     signal?.addEventListener('abort', onCancel, { once: true });
     const hash = new SequentialHash(file, file.size);
+    let sent;
     try {
         const etags = await sendParts(file, parts, target, hash, local, options);
         const sha256 = await hash.result();
@@ -40603,18 +40762,24 @@ async function sendMultipartFile(file, options) {
         if (changed)
             throw new UploadError(`${name}: ${changed}`, { retryable: false });
         await complete(name, target, etags, retry, calls, local.signal);
-        return { sha256, bytes: file.size, parts: parts.length };
+        sent = { sha256, bytes: file.size, parts: parts.length };
     }
     catch (error) {
         local.abort();
         const failure = signal?.aborted ? stopped() : error;
         await abortUpload(name, target, retry, calls, say, signal?.aborted === true);
+        // (the upload in use was just aborted above: the sweep leaves it alone)
+        if (uncertain)
+            await sweep(uploadId);
         throw failure;
     }
     finally {
         signal?.removeEventListener('abort', onCancel);
         hash.close();
     }
+    if (uncertain)
+        await sweep(uploadId);
+    return sent;
 }
 /** Sends every part, `partsInFlight` at a time; resolves with the ETags in part order. */
 async function sendParts(file, parts, target, hash, local, { calls, retry, say, partsInFlight }) {
@@ -40763,6 +40928,7 @@ function describeParts(size, partBytes, partsInFlight) {
 
 
 
+
 /** S3 bucket names (legacy us-east-1 ones too), never an ARN or anything with a `/` or `:`. */
 const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/;
 const MAX_KEY_BYTES = 1024;
@@ -40815,7 +40981,7 @@ class MultipartRoute {
         }
     }
     /** The S3 part of send(): every file, then the callback. */
-    async transfer(sample, { api, retry, say, secrets }, init, targets, endpoint, signal) {
+    async transfer(sample, { api, retry, say, warn, secrets }, init, targets, endpoint, signal) {
         const name = sampleLabel(sample);
         const calls = await this.connectionsFor(endpoint).calls({ accessKeyId: init.accessKeyId, secretAccessKey: init.secretAccessKey }, init.bucket, secrets);
         const partsInFlight = this.options.partsInFlight ?? PARTS_IN_FLIGHT;
@@ -40832,6 +40998,8 @@ class MultipartRoute {
                 partsInFlight,
                 retry,
                 say,
+                // Scrubbed of the temporary keys whatever the caller passed (or core.warning).
+                warn: line => (warn ?? warning)(redactText(line, secrets)),
                 signal
             });
             const ms = Date.now() - started;
@@ -41487,6 +41655,7 @@ async function uploadOne(sample, settings, engine) {
         api: trackInits(engine.api, inits),
         retry,
         say,
+        warn,
         secrets,
         onCreated: id => {
             createdId = id;
@@ -41680,10 +41849,10 @@ async function run() {
         if (scope)
             info(`${scope[0].toUpperCase()}${scope.slice(1)}.`);
         if (settings.dryRun) {
-            printPlan({ ...plan, samples: share }, settings);
+            printPlan({ ...plan, samples: share }, settings, scope);
             if (settings.skipExisting)
                 await previewExisting(share, settings);
-            await reportDryRun({ ...plan, samples: share }, settings, [planOutput(share, settings)]);
+            await reportDryRun({ ...plan, samples: share }, settings, [planOutput(share, settings)], scope);
             return;
         }
         // skip-existing: a read-only lookup before any upload; when it fails nothing is uploaded.
@@ -41700,7 +41869,7 @@ async function run() {
                     : String(error);
             core_error(reason);
             const why = `${Inputs.SkipExisting} could not ask One Codex which samples it already holds (see the error above).`;
-            await reportResults(share, uploader_notAttempted(share, why), settings, plan.warnings);
+            await reportResults(share, { ...uploader_notAttempted(share, why), ...(scope ? { scope } : {}) }, settings, plan.warnings);
             return;
         }
         const toUpload = found ? share.filter((_, index) => !found.existing.has(index)) : share;

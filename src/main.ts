@@ -44,9 +44,14 @@ export async function run(): Promise<void> {
     const scope = settings.shard && describeShare(settings.shard, share.length, plan.samples.length)
     if (scope) core.info(`${scope[0].toUpperCase()}${scope.slice(1)}.`)
     if (settings.dryRun) {
-      printPlan({ ...plan, samples: share }, settings)
+      printPlan({ ...plan, samples: share }, settings, scope)
       if (settings.skipExisting) await previewExisting(share, settings)
-      await reportDryRun({ ...plan, samples: share }, settings, [planOutput(share, settings)])
+      await reportDryRun(
+        { ...plan, samples: share },
+        settings,
+        [planOutput(share, settings)],
+        scope
+      )
       return
     }
 
@@ -64,7 +69,12 @@ export async function run(): Promise<void> {
             : String(error)
       core.error(reason)
       const why = `${Inputs.SkipExisting} could not ask One Codex which samples it already holds (see the error above).`
-      await reportResults(share, notAttempted(share, why), settings, plan.warnings)
+      await reportResults(
+        share,
+        { ...notAttempted(share, why), ...(scope ? { scope } : {}) },
+        settings,
+        plan.warnings
+      )
       return
     }
     const toUpload = found ? share.filter((_, index) => !found.existing.has(index)) : share

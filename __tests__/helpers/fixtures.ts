@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -117,3 +127,19 @@ export function sourceAt(file: string, size: number, compression: Compression = 
 
 /** An uncompressed FASTQ `Source` of the whole file at `file` as it is on disk. */
 export const fastqSource = (file: string): Source => sourceAt(file, statSync(file).size)
+
+/**
+ * Linux only: makes `link` a path that stat() sees as a regular file but realpath() cannot
+ * resolve (ENOENT), as a file deleted between the two calls would be: a symbolic link to
+ * /proc/self/fd/N, the descriptor of a file this process holds open after deleting it. Real
+ * file system calls, no mock; as root too. Returns the function that closes the descriptor.
+ */
+export function vanishedFileLink(link: string, content: string | Buffer = fastq()): () => void {
+  const doomed = `${link}.doomed`
+  mkdirSync(path.dirname(link), { recursive: true })
+  writeFileSync(doomed, content)
+  const fd = openSync(doomed, 'r')
+  unlinkSync(doomed)
+  symlinkSync(`/proc/self/fd/${fd}`, link)
+  return () => closeSync(fd)
+}

@@ -2,6 +2,7 @@ import * as glob from '@actions/glob'
 import { lstat, readlink, realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Inputs } from '../shared/constants.js'
+import { displayPath, fsErrorText } from '../shared/paths.js'
 import { byPath } from './pairing.js'
 import type { Problem } from '../shared/types.js'
 
@@ -166,8 +167,10 @@ export async function discoverFiles(
         explicit ? { path: match, size: info.size, explicit } : { path: match, size: info.size }
       )
     } catch (error) {
+      // `file` stays absolute (the planner makes it relative); the message is read as is.
+      const shown = displayPath(match, workspace)
       problems.push({
-        message: `${match}: cannot be read: ${(error as Error).message}`,
+        message: `${shown}: cannot be read: ${fsErrorText(error, match, shown)}`,
         file: match
       })
     }

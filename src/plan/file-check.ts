@@ -9,6 +9,7 @@ import {
   MAX_OBJECT_BYTES
 } from '../contract/spec.js'
 import { describeSize } from '../shared/format.js'
+import { fsErrorText } from '../shared/paths.js'
 import type { Compression, Problem, Source, SequenceFormat } from '../shared/types.js'
 
 /** How many bytes of each file (and of each gzip file's decompressed stream) are looked at. */
@@ -265,7 +266,7 @@ export async function checkFile(file: string, size: number, display: string): Pr
     try {
       sniff = await sniffHead(await readHead(file, size), ext.compression)
     } catch (error) {
-      sniff = { reason: `cannot be read: ${(error as Error).message}.` }
+      sniff = { reason: `cannot be read: ${fsErrorText(error, file, display)}.` }
     }
     if ('reason' in sniff) {
       fail(`the content ${sniff.reason}`)

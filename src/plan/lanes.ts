@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { MAX_OBJECT_BYTES } from '../contract/spec.js'
 import { Inputs, type LanesMode } from '../shared/constants.js'
 import { describeSize } from '../shared/format.js'
+import { fsErrorText } from '../shared/paths.js'
 import type { Problem, Source } from '../shared/types.js'
 import { parseExtension } from './file-check.js'
 import { byPath, readName, type PathUnit } from './pairing.js'
@@ -223,7 +224,7 @@ export async function mergeLanes(
       } catch (error) {
         problems.push({
           file: shown,
-          message: `${shown}: cannot be read: ${(error as Error).message}.`
+          message: `${shown}: cannot be read: ${fsErrorText(error, lane.path, shown)}.`
         })
         continue
       }

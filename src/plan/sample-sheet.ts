@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { PROJECT_MAX_LENGTH, TAG_MAX_LENGTH } from '../contract/spec.js'
 import { checkMetadataField } from '../inputs/metadata.js'
 import { Inputs } from '../shared/constants.js'
+import { fsErrorText } from '../shared/paths.js'
 import type { Json, Problem, SampleInit } from '../shared/types.js'
 
 /** The init_upload metadata fields a sheet may hold as columns (the rest go to `custom`). */
@@ -157,7 +158,7 @@ export async function readSampleSheet(file: string, display: string): Promise<Sa
     }
     bytes = await readFile(file)
   } catch (error) {
-    return fail(`cannot read ${display}: ${(error as Error).message}.`)
+    return fail(`cannot read ${display}: ${fsErrorText(error, file, display)}.`)
   }
   let text: string
   try {

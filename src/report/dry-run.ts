@@ -96,9 +96,9 @@ export function planOutput(samples: readonly Sample[], settings: Settings): List
 /**
  * Prints what a run would upload: each sample with its file(s) — each lane of merged lanes —
  * size, format and compression, and the JSON body its init call would carry (the API key is
- * never part of it), then a total.
+ * never part of it), then a total. `scope` names a shard's share ("shard 2/8: 13 of 97 samples").
  */
-export function printPlan(plan: Plan, settings: Settings): void {
+export function printPlan(plan: Plan, settings: Settings, scope?: string): void {
   const count = plan.samples.length
   const shown = (file: string): string => displayPath(file, settings.workspace)
   const kind = (file: Source): string =>
@@ -141,7 +141,7 @@ export function printPlan(plan: Plan, settings: Settings): void {
     core.endGroup()
   }
   core.info(
-    `Dry run: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`
+    `Dry run${scope ? ` (${scope})` : ''}: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`
   )
 }
 

@@ -103,6 +103,11 @@ function totalsOf(
   }
 }
 
+/** "Shard 2/8: 13 of 97 samples. " to lead a totals line; empty when the job is no shard. */
+function scopeLead(scope: string | undefined): string {
+  return scope ? `${scope[0].toUpperCase()}${scope.slice(1)}. ` : ''
+}
+
 /** "2 failed, 1 not attempted". */
 function breakdown(totals: Totals): string {
   return [
@@ -271,6 +276,7 @@ export async function reportResults(
     outcome: failed.length > 0 ? 'failed' : 'uploaded',
     api_url: originOf(settings.apiUrl),
     totals,
+    ...(results.scope ? { scope: results.scope } : {}),
     ...(results.stopped ? { stopped: results.stopped } : {}),
     sample_ids: uploaded.map(u => u.sample_id),
     samples: uploaded,
@@ -282,7 +288,7 @@ export async function reportResults(
     uploadSummary(
       {
         heading: HEADING,
-        totals: `${results.scope ? `${results.scope[0].toUpperCase()}${results.scope.slice(1)}. ` : ''}${summaryTotals(totals)}`,
+        totals: `${scopeLead(results.scope)}${summaryTotals(totals)}`,
         stopped: results.stopped?.message,
         entries,
         apiUrl: settings.apiUrl
@@ -475,12 +481,14 @@ function plannedRecord(sample: Sample, workspace: string): PlannedRecord {
 
 /**
  * Reports a dry run: empty upload outputs, the plan in the results file and the job summary.
- * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget.
+ * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget; `scope` says
+ * which share of the plan a shard's job covers (`plan` then holds that share).
  */
 export async function reportDryRun(
   plan: Plan,
   settings: ReportSettings,
-  extraLists: readonly ListOutput[] = []
+  extraLists: readonly ListOutput[] = [],
+  scope?: string
 ): Promise<void> {
   const samples = plan.samples
   const files = samples.reduce((n, s) => n + sampleFiles(s).length, 0)
@@ -490,6 +498,7 @@ export async function reportDryRun(
       outcome: 'dry-run',
       api_url: originOf(settings.apiUrl),
       totals: { ...emptyTotals(), samples: samples.length },
+      ...(scope ? { scope } : {}),
       sample_ids: [],
       samples: [],
       failed: [],
@@ -503,7 +512,7 @@ export async function reportDryRun(
     planSummary(
       {
         heading: `${HEADING} (dry run)`,
-        totals: `Dry run: ${count(samples.length, 'sample')} (${count(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`,
+        totals: `${scopeLead(scope)}Dry run: ${count(samples.length, 'sample')} (${count(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`,
         samples
       },
       limit

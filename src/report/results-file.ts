@@ -61,6 +61,8 @@ export interface ResultsRecord {
   /** Origin of api-url. */
   readonly api_url: string
   readonly totals: Totals
+  /** When the job is one shard of a matrix, what it covers: "shard 2/8: 13 of 97 samples". */
+  readonly scope?: string
   readonly stopped?: StopRecord
   readonly sample_ids: readonly string[]
   readonly samples: readonly UploadedSample[]

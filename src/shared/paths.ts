@@ -18,3 +18,14 @@ export function displayPath(
     paths.isAbsolute(relative)
   return outside ? file : relative.split(paths.sep).join('/')
 }
+
+/**
+ * The text of a file-system error about `file` with that path shown as `shown` (its display
+ * path): Node's messages quote the path they were given ("ENOENT: …, stat '/home/…/a.fq'").
+ */
+export function fsErrorText(error: unknown, file: string, shown: string): string {
+  // Not `instanceof Error`: errors from another realm (a vm context) are not.
+  const message = (error as { message?: unknown } | null)?.message
+  const text = typeof message === 'string' ? message : String(error)
+  return file && file !== shown ? text.split(file).join(shown) : text
+}

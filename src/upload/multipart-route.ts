@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { buildMultipartInitBody } from '../contract/init-body.js'
 import { S3_ENDPOINT_ENV, s3EndpointChoice } from '../plan/route-choice.js'
 import { formatBytes, formatDuration, formatRate } from '../shared/format.js'
+import { redactText } from '../shared/redact.js'
 import { sampleLabel } from '../shared/sample.js'
 import type { Sample, Source } from '../shared/types.js'
 import { apiPathOf, type InitMultipartUploadResponse } from './onecodex-client.js'
@@ -85,7 +86,7 @@ export class MultipartRoute implements UploadRoute {
   /** The S3 part of send(): every file, then the callback. */
   private async transfer(
     sample: Sample,
-    { api, retry, say, secrets }: RouteContext,
+    { api, retry, say, warn, secrets }: RouteContext,
     init: InitMultipartUploadResponse,
     targets: readonly [Source, string][],
     endpoint: string | undefined,
@@ -113,6 +114,8 @@ export class MultipartRoute implements UploadRoute {
         partsInFlight,
         retry,
         say,
+        // Scrubbed of the temporary keys whatever the caller passed (or core.warning).
+        warn: line => (warn ?? core.warning)(redactText(line, secrets)),
         signal
       })
       const ms = Date.now() - started

@@ -10,6 +10,8 @@ export interface RouteContext {
   readonly retry: RetryPolicy
   /** One scrubbed log line of this sample. */
   readonly say: (line: string) => void
+  /** One scrubbed warning of this sample (something may be left behind). Default core.warning. */
+  readonly warn?: (line: string) => void
   /**
    * Values to scrub from every line and error of this sample (the API key's forms to start
    * with). A route adds each secret it receives (policies, signatures, temporary keys) the

@@ -42,6 +42,25 @@ export interface S3Calls {
     what: string,
     signal?: AbortSignal
   ): Promise<void>
+  /** One page of the open multipart uploads whose keys start with `prefix`. */
+  listMultipartUploads(
+    prefix: string,
+    page: UploadsPageMarker | undefined,
+    what: string,
+    signal?: AbortSignal
+  ): Promise<UploadsPage>
+}
+
+/** Where the next page of ListMultipartUploads starts. */
+export interface UploadsPageMarker {
+  readonly keyMarker: string
+  readonly uploadIdMarker: string
+}
+
+export interface UploadsPage {
+  readonly uploads: readonly { key: string; uploadId: string }[]
+  /** Set when S3 said the listing is truncated. */
+  readonly next?: UploadsPageMarker
 }
 
 export interface S3ConnectionOptions {
@@ -159,6 +178,28 @@ export class S3Connections {
             }),
             { abortSignal: signal }
           )
+        }),
+      listMultipartUploads: (prefix, page, what, signal) =>
+        send(what, async () => {
+          const out = await client.send(
+            new sdk.ListMultipartUploadsCommand({
+              Bucket: bucket,
+              Prefix: prefix,
+              KeyMarker: page?.keyMarker,
+              UploadIdMarker: page?.uploadIdMarker
+            }),
+            { abortSignal: signal }
+          )
+          const uploads = (out.Uploads ?? []).flatMap(upload =>
+            upload.Key !== undefined && upload.UploadId
+              ? [{ key: upload.Key, uploadId: upload.UploadId }]
+              : []
+          )
+          const next =
+            out.IsTruncated === true
+              ? { keyMarker: out.NextKeyMarker ?? '', uploadIdMarker: out.NextUploadIdMarker ?? '' }
+              : undefined
+          return { uploads, next }
         })
     }
   }

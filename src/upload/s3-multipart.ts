@@ -11,6 +11,7 @@ import type { RetryPolicy } from './retry-helper.js'
 import type { CompletedPart, S3Calls } from './s3-client.js'
 import { SequentialHash } from './s3-hash.js'
 import { PartBody } from './s3-part-body.js'
+import { abortExtraUploads, mayHaveCreated } from './s3-sweep.js'
 import { partRanges, type PartRange } from './s3-part-size.js'
 import { changedSegment } from './source-reader.js'
 import { UploadError } from './upload-error.js'
@@ -23,6 +24,8 @@ export interface MultipartFileOptions {
   readonly retry: RetryPolicy
   /** One log line of this sample (scrubbed by the caller). */
   readonly say: (line: string) => void
+  /** One warning of this sample (scrubbed by the caller). Default core.warning. */
+  readonly warn?: (line: string) => void
   /** Aborted when the job is cancelled. */
   readonly signal?: AbortSignal
 }
@@ -45,11 +48,34 @@ export async function sendMultipartFile(
     new UploadError(`${name}: the upload was cancelled.`, { code: 'ABORTED', retryable: false })
   if (signal?.aborted) throw stopped()
 
-  const uploadId = await retry.execute(
-    `${name}: CreateMultipartUpload`,
-    () => calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal),
-    { signal }
-  )
+  // CreateMultipartUpload is not idempotent: an attempt whose answer was lost may have opened an
+  // upload the retry then duplicates. Only then are the key's open uploads swept at the end.
+  let uncertain = false
+  const sweep = (keep?: string): Promise<void> =>
+    abortExtraUploads(name, {
+      calls,
+      key,
+      keep,
+      retry,
+      say,
+      warn: options.warn ?? core.warning,
+      signal
+    })
+  let uploadId: string
+  try {
+    uploadId = await retry.execute(
+      `${name}: CreateMultipartUpload`,
+      () =>
+        calls.createMultipartUpload(key, `${name}: CreateMultipartUpload`, signal).catch(error => {
+          if (mayHaveCreated(error)) uncertain = true
+          throw error
+        }),
+      { signal }
+    )
+  } catch (error) {
+    if (uncertain) await sweep()
+    throw error
+  }
   core.debug(`${name}: multipart upload ${uploadId} of ${parts.length} parts to key ${key}`)
   const target = { key, uploadId }
 
@@ -58,22 +84,27 @@ export async function sendMultipartFile(
   const onCancel = (): void => local.abort()
   signal?.addEventListener('abort', onCancel, { once: true })
   const hash = new SequentialHash(file, file.size)
+  let sent: SentFile
   try {
     const etags = await sendParts(file, parts, target, hash, local, options)
     const sha256 = await hash.result()
     const changed = await changedSegment(file)
     if (changed) throw new UploadError(`${name}: ${changed}`, { retryable: false })
     await complete(name, target, etags, retry, calls, local.signal)
-    return { sha256, bytes: file.size, parts: parts.length }
+    sent = { sha256, bytes: file.size, parts: parts.length }
   } catch (error) {
     local.abort()
     const failure = signal?.aborted ? stopped() : error
     await abortUpload(name, target, retry, calls, say, signal?.aborted === true)
+    // (the upload in use was just aborted above: the sweep leaves it alone)
+    if (uncertain) await sweep(uploadId)
     throw failure
   } finally {
     signal?.removeEventListener('abort', onCancel)
     hash.close()
   }
+  if (uncertain) await sweep(uploadId)
+  return sent
 }
 
 /** Sends every part, `partsInFlight` at a time; resolves with the ETags in part order. */

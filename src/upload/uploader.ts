@@ -266,6 +266,7 @@ async function uploadOne(
       api: trackInits(engine.api, inits),
       retry,
       say,
+      warn,
       secrets,
       onCreated: id => {
         createdId = id
