@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { describeSize, formatBytes, formatDuration, formatRate } from '../src/shared/format.js'
+import {
+  describeSize,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatRate
+} from '../src/shared/format.js'
 
 describe('formatBytes', () => {
   it.each([
@@ -29,5 +35,20 @@ describe('formatRate and formatDuration', () => {
     expect(formatDuration(1234)).toBe('1.2 s')
     expect(formatDuration(125_000)).toBe('2 min 5 s')
     expect(formatDuration(3 * 3600_000 + 60_000)).toBe('3 h 1 min')
+  })
+})
+
+describe('formatCount', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [4816, '4,816'],
+    [20_000_000_001, '20,000,000,001'],
+    [-1234567, '-1,234,567'],
+    [1234.5, '1,234.5']
+  ])('%d → %s, as en-US grouping would', (n, text) => {
+    expect(formatCount(n)).toBe(text)
+    expect(formatCount(n)).toBe(n.toLocaleString('en-US'))
   })
 })

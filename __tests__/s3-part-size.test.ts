@@ -17,18 +17,19 @@ const MiB = 1024 * 1024
 const GiB = 1024 * MiB
 
 describe('partBytesFor', () => {
-  it('uses 16 MiB parts for every file up to 10,000 × 16 MiB', () => {
-    expect(DEFAULT_MIN_PART_BYTES).toBe(16 * MiB)
-    for (const size of [1, 16 * MiB, 5_000_000_001, 20_000_000_000, MAX_PARTS * 16 * MiB]) {
-      expect(partBytesFor(size)).toBe(16 * MiB)
+  it('uses 32 MiB parts for every file up to 10,000 × 32 MiB', () => {
+    expect(DEFAULT_MIN_PART_BYTES).toBe(32 * MiB)
+    for (const size of [1, 32 * MiB, 5_000_000_001, 20_000_000_000, MAX_PARTS * 32 * MiB]) {
+      expect(partBytesFor(size)).toBe(32 * MiB)
     }
   })
 
-  it('grows the part (in whole MiB) once 16 MiB parts would exceed 10,000 parts', () => {
-    const limit = MAX_PARTS * 16 * MiB
-    expect(partBytesFor(limit + 1)).toBe(17 * MiB)
+  it('grows the part (in whole MiB) once 32 MiB parts would exceed 10,000 parts', () => {
+    const limit = MAX_PARTS * 32 * MiB
+    expect(partBytesFor(limit + 1)).toBe(33 * MiB)
     expect(Math.ceil((limit + 1) / partBytesFor(limit + 1))).toBeLessThanOrEqual(MAX_PARTS)
-    expect(partBytesFor(200 * GiB)).toBe(21 * MiB)
+    expect(partBytesFor(200 * GiB)).toBe(32 * MiB)
+    expect(partBytesFor(400 * GiB)).toBe(41 * MiB)
   })
 
   it('keeps S3’s largest object (5 TiB) within 10,000 parts of at most 5 GiB', () => {
@@ -79,10 +80,10 @@ describe('partRanges', () => {
 
 describe('minPartBytesFromEnv', () => {
   it('reads the test-only override, raised to 5 MiB, and ignores anything but a number', () => {
-    expect(minPartBytesFromEnv({})).toBe(16 * MiB)
+    expect(minPartBytesFromEnv({})).toBe(32 * MiB)
     expect(minPartBytesFromEnv({ [PART_BYTES_ENV]: String(6 * MiB) })).toBe(6 * MiB)
     expect(minPartBytesFromEnv({ [PART_BYTES_ENV]: '1000' })).toBe(5 * MiB)
-    expect(minPartBytesFromEnv({ [PART_BYTES_ENV]: '8MiB' })).toBe(16 * MiB)
-    expect(minPartBytesFromEnv({ [PART_BYTES_ENV]: '' })).toBe(16 * MiB)
+    expect(minPartBytesFromEnv({ [PART_BYTES_ENV]: '8MiB' })).toBe(32 * MiB)
+    expect(minPartBytesFromEnv({ [PART_BYTES_ENV]: '' })).toBe(32 * MiB)
   })
 })

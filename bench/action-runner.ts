@@ -37,6 +37,8 @@ export async function runAction(
     expectSamples?: number
     label: string
     timeoutS?: number
+    /** Extra environment, e.g. AWS_ENDPOINT_URL_S3 for the multipart route. */
+    env?: Record<string, string>
   }
 ): Promise<ActionRun> {
   const id = ++runCounter
@@ -45,10 +47,13 @@ export async function runAction(
   writeFileSync(outputFile, '')
   writeFileSync(logFile, '')
   const defaults = inputDefaults(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
-  const env = runnerEnv(
-    { ...defaults, ...inputs },
-    { workspace: options.workspace, outputFile, tempDir: options.workDir }
-  )
+  const env = {
+    ...runnerEnv(
+      { ...defaults, ...inputs },
+      { workspace: options.workspace, outputFile, tempDir: options.workDir }
+    ),
+    ...options.env
+  }
   const measured = await measure(process.execPath, [ACTION_ENTRY], {
     env,
     cwd: options.workspace,

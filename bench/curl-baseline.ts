@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
-import { basename } from 'node:path'
+import { basename, join } from 'node:path'
 import { measure, type Measured } from './measure.js'
 
 export interface InitResponse {
@@ -49,6 +49,30 @@ export async function curlUpload(
   )
   if (measured.exitCode !== 0 || measured.stdout.trim() !== '201')
     throw new Error(`curl -F ${basename(path)}: exit ${measured.exitCode}, HTTP ${measured.stdout}`)
+  return measured
+}
+
+/**
+ * `sha256sum FILE > sum && curl -F ...`: how a curl user gets the checksum the action reports,
+ * measured as one command (GNU time counts both processes' CPU; the peak is the larger one's).
+ */
+export async function shaThenCurl(
+  init: InitResponse,
+  path: string,
+  options: { workDir: string; logFile: string; timeoutS?: number }
+): Promise<Measured> {
+  const script = 'sha256sum -- "$1" > "$2" && shift 2 && exec curl "$@"'
+  const curlArgs = ['-sS', '-o', '/dev/null', '-w', '%{http_code}', ...formArgs(init, path)]
+  const sumFile = join(options.workDir, 'sha256sum.txt')
+  const measured = await measure(
+    'bash',
+    ['-c', script, 'sha-then-curl', path, sumFile, ...curlArgs, init.upload_url],
+    { ...options, scratchDir: options.workDir, captureStdout: true }
+  )
+  if (measured.exitCode !== 0 || measured.stdout.trim() !== '201')
+    throw new Error(
+      `sha256sum && curl -F ${basename(path)}: exit ${measured.exitCode}, HTTP ${measured.stdout}`
+    )
   return measured
 }
 

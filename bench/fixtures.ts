@@ -1,6 +1,7 @@
 /** The bench's input files: written fresh into the work directory on every run. */
 import { closeSync, mkdirSync, openSync, readSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 
 const BASES = 'ACGT'
 
@@ -41,6 +42,36 @@ export function writeFastq(path: string, bytes: number, seed: number): number {
 export function writeSparseFastq(path: string, bytes: number): void {
   writeFileSync(path, fastqRecords(400, 150, 7))
   truncateSync(path, bytes)
+}
+
+/**
+ * The same for a `.fastq.gz` name: a complete gzip member of a few hundred FASTQ records
+ * (what planning sniffs: gzip magic, then FASTQ once decompressed), then a hole. gunzip ignores
+ * the zeros after the member, and gzip lanes need no seam check, so a group of these merges.
+ */
+export function writeSparseFastqGz(path: string, bytes: number, seed = 7): void {
+  writeFileSync(path, gzipSync(fastqRecords(400, 150, seed)))
+  truncateSync(path, bytes)
+}
+
+/**
+ * An Illumina lane group: `<sample>_L001_R1_001.fastq.gz` ... `_L00<lanes>_...`, each a sparse
+ * gzip FASTQ of `bytesEach`. Returns the paths, lane 1 first.
+ */
+export function writeLaneGroup(
+  dir: string,
+  sample: string,
+  lanes: number,
+  bytesEach: number
+): string[] {
+  mkdirSync(dir, { recursive: true })
+  const paths: string[] = []
+  for (let lane = 1; lane <= lanes; lane++) {
+    const path = join(dir, `${sample}_L${String(lane).padStart(3, '0')}_R1_001.fastq.gz`)
+    writeSparseFastqGz(path, bytesEach, lane)
+    paths.push(path)
+  }
+  return paths
 }
 
 /** Reads a file once so that every timed run finds its pages in the page cache. */

@@ -2,23 +2,41 @@
  * `npm run bench`: the bundled action (dist/index.js) against curl, side by side in one run.
  * See bench/README.md for what each section measures and how to read the ratios.
  *
- * Knobs (environment): BENCH_BIG_MIB (2048), BENCH_FILES (200), BENCH_REPEATS (3),
- * BENCH_COLD_RUNS (10), BENCH_RGW_MIB (64), BENCH_RGW_REPEATS (2), BENCH_KEEP_WORK=1 keeps bench/work/,
- * BENCH_ACTION=path/to/index.js measures another build. `--quick` shrinks everything for a
- * smoke run (its results are not written to bench/results.json).
+ * Two profiles: loopback (the sink reads as fast as it can) and WAN (the sink reads each TCP
+ * connection at most at 100 MB/s; bench/wan.ts).
+ *
+ * Knobs (environment): BENCH_BIG_MIB (2048), BENCH_LANES (4), BENCH_FILES (200),
+ * BENCH_REPEATS (3), BENCH_COLD_RUNS (10), BENCH_WAN_MIB (2048), BENCH_WAN_MBPS (100),
+ * BENCH_WAN_REPEATS (3), BENCH_RGW_MIB (64), BENCH_RGW_REPEATS (2), BENCH_KEEP_WORK=1 keeps
+ * bench/work/, BENCH_ACTION=path/to/index.js measures another build. `--quick` shrinks
+ * everything for a smoke run (its results are not written to bench/results.json).
  *
  * The radosgw section runs when RADOSGW_ENDPOINT (+ _BUCKET, _ACCESS_KEY, _SECRET_KEY) is set,
  * or when `bash scripts/radosgw.sh status` finds the default instance running.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { basename, join } from 'node:path'
 import { parseRadosgwExports, radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { objectPath, signV2 } from '../sandbox/s3-client.js'
 import { ACTION_ENTRY, ROOT, runAction, type ActionRun } from './action-runner.js'
-import { curlSequentialLoop, curlUpload, curlVersion, initUpload } from './curl-baseline.js'
-import { warmPageCache, writeFastq, writeSmallFiles, writeSparseFastq } from './fixtures.js'
+import { checkSink, summarize, throughputRun, type ThroughputRun } from './checks.js'
+import { config, GiB, log, logFile, MiB, quick, sizeLabel, workDir } from './config.js'
+import {
+  curlSequentialLoop,
+  curlUpload,
+  curlVersion,
+  initUpload,
+  shaThenCurl
+} from './curl-baseline.js'
+import {
+  warmPageCache,
+  writeFastq,
+  writeLaneGroup,
+  writeSmallFiles,
+  writeSparseFastq
+} from './fixtures.js'
 import { measure, measurementMethod, type Measured } from './measure.js'
 import {
   fmt,
@@ -30,47 +48,39 @@ import {
   type Row,
   type Target
 } from './report.js'
-import {
-  sinkCpuSeconds,
-  startSink,
-  type S3Storage,
-  type SinkProcess,
-  type SinkStats
-} from './sink-process.js'
+import { startSink, type S3Storage, type SinkProcess } from './sink-process.js'
+import { removeWanFile, wanResets, wanThroughput, writeWanFile } from './wan.js'
 
-const MiB = 1024 * 1024
-const GiB = 1024 * MiB
-const quick = process.argv.includes('--quick')
-const num = (name: string, fallback: number, quickValue: number): number =>
-  Number(process.env[name] ?? (quick ? quickValue : fallback))
-
-const config = {
-  bigBytes: num('BENCH_BIG_MIB', 2048, 256) * MiB,
-  smallFiles: num('BENCH_FILES', 200, 40),
-  smallFileBytes: 20_000,
-  repeats: num('BENCH_REPEATS', 3, 1),
-  coldRuns: num('BENCH_COLD_RUNS', 10, 3),
-  rgwBytes: num('BENCH_RGW_MIB', 64, 32) * MiB,
-  rgwRepeats: num('BENCH_RGW_REPEATS', 2, 1),
-  concurrencies: [1, 4, 8],
-  apiKey: 'bench-api-key'
-}
-
-const workDir = join(ROOT, 'bench', 'work', `run-${process.pid}`)
-const logFile = join(workDir, 'curl.log')
 const errors: string[] = []
 
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`)
+/** Busy and total CPU time of the whole machine so far (/proc/stat), to show how noisy it was. */
+function cpuTimes(): { busy: number; total: number } {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number)
+    const busy = user + nice + system + irq + softirq + steal
+    return { busy, total: busy + idle + iowait }
+  } catch {
+    return { busy: NaN, total: NaN }
+  }
 }
+
+const busyShare = (a: ReturnType<typeof cpuTimes>, b: ReturnType<typeof cpuTimes>): number =>
+  (b.busy - a.busy) / (b.total - a.total)
+const sectionBusy: Record<string, number> = {}
 
 /** Runs one section; a failure is recorded and the other sections still run. */
 async function section<T>(name: string, body: () => Promise<T>): Promise<T | undefined> {
   const started = Date.now()
+  const cpu = cpuTimes()
   log(`${name}...`)
   try {
     const result = await body()
-    log(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    sectionBusy[name] = round(busyShare(cpu, cpuTimes()))
+    log(
+      `${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        `(machine CPU ${fmt(sectionBusy[name] * 100, 0)} % busy)`
+    )
     return result
   } catch (error) {
     const message = `${name}: ${(error as Error).message}`
@@ -80,47 +90,40 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T | und
   }
 }
 
-/** Checks the sink saw exactly the expected traffic and nothing it refused. */
-function checkSink(after: SinkStats, expect: { uploads: number; confirms?: number }): void {
-  if (after.errors.length > 0) throw new Error(`sink refused: ${after.errors.join('; ')}`)
-  if (after.uploads !== expect.uploads)
-    throw new Error(`sink got ${after.uploads} uploads, expected ${expect.uploads}`)
-  if (expect.confirms !== undefined && after.confirms !== expect.confirms)
-    throw new Error(`sink got ${after.confirms} confirms, expected ${expect.confirms}`)
-}
-
-interface ThroughputRun {
-  readonly wallS: number
-  readonly mbps: number
-  readonly cpuS: number
-  readonly cpuPerGiB: number
-  readonly peakRss: number
-  /** Sink-side seconds from request head to body end. */
-  readonly transferS: number
-  readonly sinkCpuShare: number
-}
-
-function throughputRun(m: Measured, bytes: number, before: SinkStats, after: SinkStats) {
-  const sinkCpu = sinkCpuSeconds(before, after)
+/** What the measured build can do: features still being built are skipped, not failed. */
+function features() {
+  const bundle = readFileSync(ACTION_ENTRY, 'utf8')
+  const actionYml = readFileSync(join(ROOT, 'action.yml'), 'utf8')
   return {
-    wallS: m.wallS,
-    mbps: bytes / m.wallS / 1e6,
-    cpuS: m.cpuS,
-    cpuPerGiB: m.cpuS / (bytes / GiB),
-    peakRss: m.peakRss,
-    transferS: after.lastTransferS,
-    sinkCpuShare: sinkCpu / m.wallS
-  } satisfies ThroughputRun
+    multipart:
+      /^ {2}upload-method:/m.test(actionYml) &&
+      bundle.includes('init_multipart_upload') &&
+      !bundle.includes('the multipart route is not available yet'),
+    lanes: /^ {2}lanes:/m.test(actionYml)
+  }
 }
 
-async function throughput(sink: SinkProcess) {
+/**
+ * Loopback: per round the action on one big file, the action on a lane group of the same total
+ * size (merged into one sample), `curl -F`, and `sha256sum && curl -F`.
+ */
+async function throughput(sink: SinkProcess, lanes: boolean) {
   const dir = join(workDir, 'big')
   mkdirSync(dir, { recursive: true })
   const path = join(dir, `bench_${config.bigBytes / MiB}MiB.fastq`)
   writeSparseFastq(path, config.bigBytes)
   warmPageCache(path)
+  const laneDir = join(workDir, 'lanes')
+  const laneBytes = config.bigBytes / config.lanes
+  const lanePaths = lanes ? writeLaneGroup(laneDir, 'bench_S1', config.lanes, laneBytes) : []
+  for (const lane of lanePaths) warmPageCache(lane)
+  const mergedName = 'bench_S1_R1_001.fastq.gz'
+
   const action: ThroughputRun[] = []
+  const laneRuns: ThroughputRun[] = []
   const curl: ThroughputRun[] = []
+  const shaCurl: ThroughputRun[] = []
+  let laneFailure: string | undefined
   for (let pass = 1; pass <= config.repeats; pass++) {
     await sink.reset()
     let before = await sink.stats()
@@ -132,27 +135,66 @@ async function throughput(sink: SinkProcess) {
     checkSink(after, { uploads: 1, confirms: 1 })
     action.push(throughputRun(a, config.bigBytes, before, after))
 
+    if (lanes && !laneFailure) {
+      try {
+        await sink.reset()
+        before = await sink.stats()
+        const l = await runAction(
+          {
+            'api-key': config.apiKey,
+            files: '*.fastq.gz',
+            'api-url': sink.api,
+            lanes: 'merge',
+            paired: 'false'
+          },
+          { workspace: laneDir, workDir, expectSamples: 1, label: `lane group run ${pass}` }
+        )
+        after = await sink.stats()
+        checkSink(after, { uploads: 1, confirms: 1 })
+        if (after.filenames.join() !== mergedName)
+          throw new Error(`uploaded as ${after.filenames.join(', ')}, not ${mergedName}`)
+        laneRuns.push(throughputRun(l, config.bigBytes, before, after))
+      } catch (error) {
+        // The lane rows are lost, the single-file and curl figures are not.
+        laneFailure = `lanes: ${(error as Error).message}`
+        errors.push(laneFailure)
+        log(`FAILED ${laneFailure}`)
+      }
+    }
+
     await sink.reset()
-    const init = await initUpload(sink.api, config.apiKey, path)
+    let init = await initUpload(sink.api, config.apiKey, path)
     before = await sink.stats()
     const c = await curlUpload(init, path, { workDir, logFile })
     after = await sink.stats()
     checkSink(after, { uploads: 1 })
     curl.push(throughputRun(c, config.bigBytes, before, after))
+
+    await sink.reset()
+    init = await initUpload(sink.api, config.apiKey, path)
+    before = await sink.stats()
+    const sc = await shaThenCurl(init, path, { workDir, logFile })
+    after = await sink.stats()
+    checkSink(after, { uploads: 1 })
+    shaCurl.push(throughputRun(sc, config.bigBytes, before, after))
     log(
-      `  round ${pass}: action ${fmt(action.at(-1)!.mbps, 0)} MB/s, curl ${fmt(curl.at(-1)!.mbps, 0)} MB/s`
+      `  round ${pass}: action ${fmt(action.at(-1)!.mbps, 0)} MB/s, ` +
+        (laneRuns.length === pass ? `lanes ${fmt(laneRuns.at(-1)!.mbps, 0)} MB/s, ` : '') +
+        `curl ${fmt(curl.at(-1)!.mbps, 0)} MB/s, sha256sum && curl ${fmt(shaCurl.at(-1)!.mbps, 0)} MB/s`
     )
   }
-  const summary = (runs: ThroughputRun[]) => ({
-    mbps: median(runs.map(r => r.mbps)),
-    cpuPerGiB: median(runs.map(r => r.cpuPerGiB)),
-    transferMbps: median(runs.map(r => config.bigBytes / r.transferS / 1e6)),
-    peakRss: median(runs.map(r => r.peakRss)),
-    sinkCpuShare: median(runs.map(r => r.sinkCpuShare)),
-    runs
-  })
   rmSync(path, { force: true })
-  return { bytes: config.bigBytes, action: summary(action), curl: summary(curl) }
+  rmSync(laneDir, { recursive: true, force: true })
+  return {
+    bytes: config.bigBytes,
+    action: summarize(action, config.bigBytes),
+    lanes:
+      lanes && !laneFailure
+        ? { lanes: config.lanes, laneBytes, ...summarize(laneRuns, config.bigBytes) }
+        : undefined,
+    curl: summarize(curl, config.bigBytes),
+    shaCurl: summarize(shaCurl, config.bigBytes)
+  }
 }
 
 async function smallFilePeak(sink: SinkProcess) {
@@ -272,7 +314,7 @@ function findRadosgw(): S3Storage | undefined {
 
 /** Optional: the same 3-step flow, storage being real S3 (radosgw), which is the bottleneck. */
 async function radosgw(s3: S3Storage) {
-  const server = await startSink(config.apiKey, s3)
+  const server = await startSink(config.apiKey, { s3 })
   try {
     const dir = join(workDir, 'rgw')
     mkdirSync(dir, { recursive: true })
@@ -366,184 +408,402 @@ async function main(): Promise<void> {
   }
   mkdirSync(workDir, { recursive: true })
   const started = Date.now()
+  const startCpu = cpuTimes()
+  const startLoad = os.loadavg()[0]
+  const can = features()
+  if (!can.multipart) log('the multipart route is not in this build: its WAN runs are skipped')
+  if (!can.lanes) log('lane merging is not in this build (no `lanes` input): lanes skipped')
   const sink = await startSink(config.apiKey)
+  const wanSink = await startSink(config.apiKey, { capBytesPerS: config.wanCapBytesPerS })
   let sections
   try {
-    const tp = await section('throughput', () => throughput(sink))
+    const tp = await section('throughput (loopback)', () => throughput(sink, can.lanes))
     const small = await section('memory (1 MiB file)', () => smallFilePeak(sink))
     const many = await section('many files', () => manyFiles(sink))
     const cold = await section('cold start', () => coldStart(sink))
+    const wanFile = writeWanFile()
+    const wan = await section('WAN throughput', () =>
+      wanThroughput(wanSink, wanFile, can.multipart)
+    )
+    const resets = await section('WAN reset at 90 %', () =>
+      wanResets(wanSink, wanFile, can.multipart)
+    )
+    removeWanFile(wanFile)
     const s3 = findRadosgw()
     const rgw = s3 ? await section('radosgw (real S3)', () => radosgw(s3)) : undefined
     if (!s3) log('radosgw: not running, section skipped (bash scripts/radosgw.sh start)')
-    sections = { tp, small, many, cold, rgw }
+    sections = { tp, small, many, cold, wan, resets, rgw }
   } finally {
     await sink.stop()
+    await wanSink.stop()
     if (process.env.BENCH_KEEP_WORK !== '1') rmSync(workDir, { recursive: true, force: true })
   }
-  const { tp, small, many, cold, rgw } = sections
+  const { tp, small, many, cold, wan, resets, rgw } = sections
 
-  const throughputRatio = tp ? tp.action.mbps / tp.curl.mbps : NaN
-  const cpuRatio = tp ? tp.action.cpuPerGiB / tp.curl.cpuPerGiB : NaN
+  const bigLabel = sizeLabel(config.bigBytes)
+  const wanLabel = sizeLabel(config.wanBytes)
   const bigPeak = tp ? tp.action.peakRss : NaN
-  const memoryRatio = small ? bigPeak / small.peakRss : NaN
   const c8 = many?.action.find(a => a.concurrency === 8)
-  const c8Ratio = many && c8 ? c8.wallS / many.curlLoopS : NaN
-  const bigLabel = `${config.bigBytes / MiB >= 1024 ? `${config.bigBytes / GiB} GiB` : `${config.bigBytes / MiB} MiB`}`
+  const partsResent =
+    resets?.multipart?.partSize !== undefined
+      ? resets.multipart.resentBytes / resets.multipart.partSize
+      : NaN
+  const target = (
+    name: string,
+    value: number,
+    kind: 'min' | 'max',
+    limit: number,
+    unit: string
+  ): Target => ({ name, value, kind, limit, unit })
+  const t = {
+    throughput: target(
+      'loopback throughput action/curl',
+      tp ? tp.action.mbps / tp.curl.mbps : NaN,
+      'min',
+      0.95,
+      'x'
+    ),
+    shaPair: target(
+      'loopback throughput action/(sha256sum && curl)',
+      tp ? tp.action.mbps / tp.shaCurl.mbps : NaN,
+      'min',
+      1.0,
+      'x'
+    ),
+    cpu: target(
+      'CPU per GiB ratio action/curl',
+      tp ? tp.action.cpuPerGiB / tp.curl.cpuPerGiB : NaN,
+      'max',
+      1.5,
+      'x'
+    ),
+    memory: target(
+      `memory ratio ${bigLabel}/1 MiB`,
+      small ? bigPeak / small.peakRss : NaN,
+      'max',
+      1.15,
+      'x'
+    ),
+    peak: target(`peak RSS, ${bigLabel}`, bigPeak / MiB, 'max', 128, 'MiB'),
+    lanesSpeed: target(
+      'lane group throughput / one file',
+      tp?.lanes ? tp.lanes.mbps / tp.action.mbps : NaN,
+      'min',
+      0.9,
+      'x'
+    ),
+    lanesRss: target(
+      'lane group peak RSS / one file',
+      tp?.lanes ? tp.lanes.peakRss / tp.action.peakRss : NaN,
+      'max',
+      1.1,
+      'x'
+    ),
+    c8: target(
+      'concurrency 8 / curl loop',
+      many && c8 ? c8.wallS / many.curlLoopS : NaN,
+      'max',
+      0.2,
+      'x'
+    ),
+    cold: target('cold start (dry-run)', cold ? cold.medianS * 1000 : NaN, 'max', 250, 'ms'),
+    wanStandard: target(
+      'WAN standard/curl',
+      wan ? wan.standard.mbps / wan.curl.mbps : NaN,
+      'min',
+      0.95,
+      'x'
+    ),
+    wanMultipart: target(
+      'WAN multipart/curl',
+      wan?.multipart ? wan.multipart.mbps / wan.curl.mbps : NaN,
+      'min',
+      6,
+      'x'
+    ),
+    wanPeak: target(
+      `WAN multipart peak RSS, ${wanLabel}`,
+      wan?.multipart ? wan.multipart.peakRss / MiB : NaN,
+      'max',
+      160,
+      'MiB'
+    ),
+    resent: target('multipart re-sent after a reset', partsResent, 'max', 2, 'parts')
+  }
+  const targets = Object.values(t)
+  const ok = (x: Target): string => verdict(targetMet(x))
+  const row = (
+    metric: string,
+    action = '',
+    baseline = '',
+    ratio = '',
+    x?: Target,
+    limit = ''
+  ): Row => ({ metric, action, baseline, ratio, target: limit, verdict: x ? ok(x) : '' })
+  const mib = (bytes: number, digits = 1): string => fmt(bytes / MiB, digits)
 
-  const targets: Target[] = [
-    {
-      name: 'throughput ratio action/curl',
-      value: throughputRatio,
-      kind: 'min',
-      limit: 0.95,
-      unit: 'x'
-    },
-    { name: 'CPU per GiB ratio action/curl', value: cpuRatio, kind: 'max', limit: 1.5, unit: 'x' },
-    { name: 'memory ratio big/1 MiB', value: memoryRatio, kind: 'max', limit: 1.15, unit: 'x' },
-    { name: `peak RSS, ${bigLabel}`, value: bigPeak / MiB, kind: 'max', limit: 128, unit: 'MiB' },
-    { name: 'concurrency 8 / curl loop', value: c8Ratio, kind: 'max', limit: 0.2, unit: 'x' },
-    {
-      name: 'cold start (dry-run)',
-      value: cold ? cold.medianS * 1000 : NaN,
-      kind: 'max',
-      limit: 250,
-      unit: 'ms'
-    }
-  ]
-  const ok = (i: number): string => verdict(targetMet(targets[i]))
-
-  const rows: Row[] = []
+  const rows: Row[] = [row(`LOOPBACK (no cap)`)]
   if (tp) {
     rows.push(
-      {
-        metric: `throughput ${bigLabel}, MB/s (median of ${config.repeats})`,
-        action: fmt(tp.action.mbps, 0),
-        baseline: `${fmt(tp.curl.mbps, 0)} curl`,
-        ratio: fmt(throughputRatio),
-        target: '>= 0.95',
-        verdict: ok(0)
-      },
-      {
-        metric: '  transfer only (sink: head to body end), MB/s',
-        action: fmt(tp.action.transferMbps, 0),
-        baseline: `${fmt(tp.curl.transferMbps, 0)} curl`,
-        ratio: fmt(tp.action.transferMbps / tp.curl.transferMbps),
-        target: '',
-        verdict: ''
-      },
-      {
-        metric: 'CPU s per GiB (user+sys)',
-        action: fmt(tp.action.cpuPerGiB),
-        baseline: `${fmt(tp.curl.cpuPerGiB)} curl`,
-        ratio: fmt(cpuRatio),
-        target: '<= 1.5',
-        verdict: ok(1)
-      },
-      {
-        metric: '  sink CPU share of wall (1.00 = sink-bound)',
-        action: fmt(tp.action.sinkCpuShare),
-        baseline: `${fmt(tp.curl.sinkCpuShare)} curl`,
-        ratio: '',
-        target: '',
-        verdict: ''
-      }
+      row(
+        `throughput ${bigLabel}, MB/s (median of ${config.repeats})`,
+        fmt(tp.action.mbps, 0),
+        `${fmt(tp.curl.mbps, 0)} curl`,
+        fmt(t.throughput.value),
+        t.throughput,
+        '>= 0.95'
+      ),
+      row(
+        '  vs sha256sum FILE && curl -F',
+        fmt(tp.action.mbps, 0),
+        `${fmt(tp.shaCurl.mbps, 0)} sha+curl`,
+        fmt(t.shaPair.value),
+        t.shaPair,
+        '>= 1.00'
+      ),
+      row(
+        '  transfer only (sink: head to body end), MB/s',
+        fmt(tp.action.transferMbps, 0),
+        `${fmt(tp.curl.transferMbps, 0)} curl`,
+        fmt(tp.action.transferMbps / tp.curl.transferMbps)
+      ),
+      row(
+        'CPU s per GiB (user+sys)',
+        fmt(tp.action.cpuPerGiB),
+        `${fmt(tp.curl.cpuPerGiB)} curl`,
+        fmt(t.cpu.value),
+        t.cpu,
+        '<= 1.5'
+      ),
+      row(
+        '  sha256sum && curl, CPU s per GiB',
+        fmt(tp.action.cpuPerGiB),
+        `${fmt(tp.shaCurl.cpuPerGiB)} sha+curl`,
+        fmt(tp.action.cpuPerGiB / tp.shaCurl.cpuPerGiB)
+      ),
+      row(
+        '  sink CPU share of wall (1.00 = sink-bound)',
+        fmt(tp.action.sinkCpuShare),
+        `${fmt(tp.curl.sinkCpuShare)} curl`
+      )
     )
   }
   if (tp || small) {
     rows.push(
-      {
-        metric: `peak RSS, MiB (${bigLabel} vs 1 MiB file)`,
-        action: fmt(bigPeak / MiB, 1),
-        baseline: `${fmt((small?.peakRss ?? NaN) / MiB, 1)} 1 MiB`,
-        ratio: fmt(memoryRatio),
-        target: '<= 1.15',
-        verdict: ok(2)
-      },
-      {
-        metric: `peak RSS ${bigLabel}, MiB`,
-        action: fmt(bigPeak / MiB, 1),
-        baseline: tp ? `${fmt(tp.curl.peakRss / MiB, 1)} curl` : '',
-        ratio: '',
-        target: '<= 128',
-        verdict: ok(3)
-      }
+      row(
+        `peak RSS, MiB (${bigLabel} vs 1 MiB file)`,
+        mib(bigPeak),
+        `${mib(small?.peakRss ?? NaN)} 1 MiB`,
+        fmt(t.memory.value),
+        t.memory,
+        '<= 1.15'
+      ),
+      row(
+        `peak RSS ${bigLabel}, MiB`,
+        mib(bigPeak),
+        tp ? `${mib(tp.curl.peakRss)} curl` : '',
+        '',
+        t.peak,
+        '<= 128'
+      )
     )
   }
+  if (tp?.lanes) {
+    const l = tp.lanes
+    rows.push(
+      row(
+        `lanes ${l.lanes} x ${sizeLabel(l.laneBytes)} merged, MB/s`,
+        fmt(l.mbps, 0),
+        `${fmt(tp.action.mbps, 0)} one file`,
+        fmt(t.lanesSpeed.value),
+        t.lanesSpeed,
+        '>= 0.90'
+      ),
+      row(
+        '  peak RSS, MiB',
+        mib(l.peakRss),
+        `${mib(tp.action.peakRss)} one file`,
+        fmt(t.lanesRss.value),
+        t.lanesRss,
+        '<= 1.10'
+      )
+    )
+  } else rows.push(row('lanes merged', can.lanes ? 'failed' : 'not in build'))
   if (many) {
     for (const a of many.action) {
-      rows.push({
-        metric: `${many.files} files, concurrency ${a.concurrency}, wall s`,
-        action: fmt(a.wallS),
-        baseline: `${fmt(many.curlLoopS)} curl loop`,
-        ratio: fmt(a.wallS / many.curlLoopS),
-        target: a.concurrency === 8 ? '<= 0.20' : '',
-        verdict: a.concurrency === 8 ? ok(4) : ''
-      })
+      const is8 = a.concurrency === 8
+      rows.push(
+        row(
+          `${many.files} files, concurrency ${a.concurrency}, wall s`,
+          fmt(a.wallS),
+          `${fmt(many.curlLoopS)} curl loop`,
+          fmt(a.wallS / many.curlLoopS),
+          is8 ? t.c8 : undefined,
+          is8 ? '<= 0.20' : ''
+        )
+      )
     }
   }
   if (cold) {
-    rows.push({
-      metric: `cold start, dry-run 1 file, ms (median of ${cold.runs})`,
-      action: fmt(cold.medianS * 1000, 0),
-      baseline: `${fmt(cold.bareNodeMedianS * 1000, 0)} node -e 0`,
-      ratio: '',
-      target: '<= 250',
-      verdict: ok(5)
-    })
+    rows.push(
+      row(
+        `cold start, dry-run 1 file, ms (median of ${cold.runs})`,
+        fmt(cold.medianS * 1000, 0),
+        `${fmt(cold.bareNodeMedianS * 1000, 0)} node -e 0`,
+        '',
+        t.cold,
+        '<= 250'
+      )
+    )
   }
   rows.push(
     rgw
-      ? {
-          metric: `radosgw (real S3) ${config.rgwBytes / MiB} MiB, MB/s (median of ${config.rgwRepeats})`,
-          action: fmt(rgw.action.mbps, 0),
-          baseline: `${fmt(rgw.curl.mbps, 0)} curl`,
-          ratio: fmt(rgw.action.mbps / rgw.curl.mbps),
-          target: 'info',
-          verdict: ''
-        }
-      : {
-          metric: 'radosgw (real S3), optional',
-          action: 'not run',
-          baseline: '',
-          ratio: '',
-          target: '',
-          verdict: ''
-        }
+      ? row(
+          `radosgw (real S3) ${config.rgwBytes / MiB} MiB, MB/s (median of ${config.rgwRepeats})`,
+          fmt(rgw.action.mbps, 0),
+          `${fmt(rgw.curl.mbps, 0)} curl`,
+          fmt(rgw.action.mbps / rgw.curl.mbps),
+          undefined,
+          'info'
+        )
+      : row('radosgw (real S3), optional', 'not run')
   )
+
+  rows.push(
+    row(
+      `WAN (${fmt(config.wanCapBytesPerS / 1e6, 0)} MB/s per connection), ${wanLabel}, median of ${config.wanRepeats}`
+    )
+  )
+  if (wan) {
+    const m = wan.multipart
+    rows.push(
+      row(
+        'standard route, MB/s',
+        fmt(wan.standard.mbps, 0),
+        `${fmt(wan.curl.mbps, 0)} curl`,
+        fmt(t.wanStandard.value),
+        t.wanStandard,
+        '>= 0.95'
+      ),
+      row(
+        'multipart route, MB/s',
+        m ? fmt(m.mbps, 0) : 'not in build',
+        `${fmt(wan.curl.mbps, 0)} curl`,
+        fmt(t.wanMultipart.value),
+        m ? t.wanMultipart : undefined,
+        '>= 6.0'
+      ),
+      row(
+        `  ceiling: ${wan.ceiling.connections} x curl -F at once, 1/${wan.ceiling.connections} each, MB/s`,
+        m ? fmt(m.mbps, 0) : '-',
+        `${fmt(wan.ceiling.mbps, 0)} ${wan.ceiling.connections} x curl`,
+        m ? fmt(m.mbps / wan.ceiling.mbps) : '',
+        undefined,
+        'info'
+      ),
+      row(
+        '  transfer only (sink: first head to last body end), MB/s',
+        `${fmt(wan.standard.transferMbps, 0)} / ${m ? fmt(m.transferMbps, 0) : '-'}`,
+        `${fmt(wan.curl.transferMbps, 0)} curl`
+      ),
+      row(
+        'CPU s per GiB, standard / multipart',
+        `${fmt(wan.standard.cpuPerGiB)} / ${m ? fmt(m.cpuPerGiB) : '-'}`,
+        `${fmt(wan.curl.cpuPerGiB)} curl`
+      ),
+      row(
+        '  sink CPU share of wall, standard / multipart',
+        `${fmt(wan.standard.sinkCpuShare)} / ${m ? fmt(m.sinkCpuShare) : '-'}`,
+        `${fmt(wan.curl.sinkCpuShare)} curl`
+      ),
+      row(
+        '  connections busy, multipart: mean / most at once',
+        m ? `${fmt(m.meanConnections, 1)} / ${fmt(m.maxConnections, 0)}` : '-',
+        `${fmt(wan.curl.meanConnections, 1)} curl`
+      ),
+      row(
+        'peak RSS MiB, standard / multipart',
+        `${mib(wan.standard.peakRss)} / ${m ? mib(m.peakRss) : '-'}`,
+        `${mib(wan.curl.peakRss)} curl`,
+        '',
+        m ? t.wanPeak : undefined,
+        'mp <= 160'
+      )
+    )
+  }
+  if (resets) {
+    const f = config.wanBytes
+    const s = resets.standard
+    const m = resets.multipart
+    rows.push(
+      row(
+        `reset at ${config.resetAt * 100} %: re-sent MiB, standard`,
+        s ? mib(s.resentBytes) : 'n/a',
+        s ? `${fmt(s.resentBytes / f)} of the file` : '',
+        '',
+        undefined,
+        'whole file'
+      ),
+      row(
+        '  re-sent MiB, multipart',
+        m ? mib(m.resentBytes) : 'not in build',
+        m?.partSize ? `${fmt(partsResent)} parts of ${mib(m.partSize, 0)} MiB` : '',
+        '',
+        m ? t.resent : undefined,
+        '<= 2 parts'
+      ),
+      row(
+        '  wall s with the reset, standard / multipart',
+        `${s ? fmt(s.wallS, 1) : '-'} / ${m ? fmt(m.wallS, 1) : '-'}`,
+        wan
+          ? `${fmt(medianWall(wan.standard), 1)} / ${wan.multipart ? fmt(medianWall(wan.multipart), 1) : '-'} no reset`
+          : ''
+      )
+    )
+  }
 
   const info = await machine()
   const totalS = (Date.now() - started) / 1000
+  const load = {
+    busyShare: round(busyShare(startCpu, cpuTimes())),
+    loadAvgStart: round(startLoad, 2),
+    loadAvgEnd: round(os.loadavg()[0], 2),
+    bySection: sectionBusy
+  }
   console.log(
     `\nonecodex-upload bench: ${new Date().toISOString()}, ${info.cpus} x ${info.cpuModel}, ` +
-      `node ${info.node}, ${info.curl.split(' (')[0]}, ${totalS.toFixed(0)} s\n`
+      `node ${info.node}, ${info.curl.split(' (')[0]}, ${totalS.toFixed(0)} s` +
+      (process.env.BENCH_ACTION ? `, BENCH_ACTION=${process.env.BENCH_ACTION}` : '') +
+      `\nmachine CPU ${fmt(load.busyShare * 100, 0)} % busy during the run (everything on it, ` +
+      `bench included); load average ${fmt(load.loadAvgStart)} at start, ${fmt(load.loadAvgEnd)} at end\n`
   )
   console.log(formatTable(rows))
   if (errors.length > 0) console.log(`\nFailed sections:\n  ${errors.join('\n  ')}`)
 
   const results = {
-    schema: 1,
+    schema: 2,
     date: new Date().toISOString(),
     commit: git(['rev-parse', '--short', 'HEAD']),
     worktreeDirty: git(['status', '--porcelain']) !== '',
+    action: process.env.BENCH_ACTION || 'dist/index.js',
+    features: can,
     machine: info,
+    load,
     config,
     durationS: round(totalS, 1),
-    targets: targets.map(t => ({
-      ...t,
-      value: round(t.value),
-      met: targetMet(t) ?? null
-    })),
+    targets: targets.map(x => ({ ...x, value: round(x.value), met: targetMet(x) ?? null })),
     throughput: tp && roundDeep(tp),
     memory: small && {
       oneMiBFileBytes: small.bytes,
       oneMiBPeakRss: small.peakRss,
       bigPeakRss: bigPeak,
-      ratio: round(memoryRatio),
+      ratio: round(t.memory.value),
       oneMiBRuns: small.runs
     },
     manyFiles: many && roundDeep(many),
     coldStart: cold && roundDeep(cold),
+    wan: wan ? roundDeep(wan) : null,
+    wanResets: resets ? roundDeep({ ...resets, multipartPartsResent: partsResent }) : null,
     radosgw: rgw ? roundDeep(rgw) : null,
     errors
   }
@@ -552,6 +812,10 @@ async function main(): Promise<void> {
     console.log('\nWrote bench/results.json')
   }
   process.exitCode = errors.length > 0 ? 1 : 0
+}
+
+function medianWall(summary: { runs: readonly { wallS: number }[] }): number {
+  return median(summary.runs.map(r => r.wallS))
 }
 
 /** Rounds every number in a plain object tree. */

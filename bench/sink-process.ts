@@ -3,15 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { ROOT } from './action-runner.js'
+import type { Fault, Stats } from './sink-state.js'
 
-export interface SinkStats {
-  readonly initUploads: number
-  readonly uploads: number
-  readonly uploadBytes: number
-  readonly fileBytes: number
-  readonly confirms: number
-  readonly lastTransferS: number
-  readonly errors: readonly string[]
+/** The sink's counters (see sink-state.ts) and its own CPU time so far. */
+export type SinkStats = Readonly<Stats> & {
   readonly cpuUserUs: number
   readonly cpuSystemUs: number
 }
@@ -20,7 +15,8 @@ export interface SinkProcess {
   readonly api: string
   readonly sink: string
   stats(): Promise<SinkStats>
-  reset(): Promise<void>
+  /** Clears the counters and what was issued; arms `fault` for the next run. */
+  reset(fault?: Fault): Promise<void>
   stop(): Promise<void>
 }
 
@@ -32,7 +28,15 @@ export interface S3Storage {
   readonly secretKey: string
 }
 
-export async function startSink(apiKey: string, s3?: S3Storage): Promise<SinkProcess> {
+export interface SinkOptions {
+  /** Init_upload hands out POST fields for this real S3 instead of the sink. */
+  readonly s3?: S3Storage
+  /** The WAN profile: read each TCP connection at most at this many bytes per second. */
+  readonly capBytesPerS?: number
+}
+
+export async function startSink(apiKey: string, options: SinkOptions = {}): Promise<SinkProcess> {
+  const { s3, capBytesPerS } = options
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench', 'sink-server.ts')],
@@ -42,6 +46,7 @@ export async function startSink(apiKey: string, s3?: S3Storage): Promise<SinkPro
         ...process.env,
         BENCH_API_KEY: apiKey,
         BENCH_S3: s3 ? JSON.stringify(s3) : '',
+        BENCH_CAP_BYTES_PER_S: capBytesPerS ? String(capBytesPerS) : '',
         NODE_OPTIONS: ''
       },
       stdio: ['ignore', 'pipe', 'inherit']
@@ -64,8 +69,8 @@ export async function startSink(apiKey: string, s3?: S3Storage): Promise<SinkPro
       const response = await fetch(`${api}/__bench/stats`)
       return (await response.json()) as SinkStats
     },
-    async reset() {
-      await fetch(`${api}/__bench/reset`, { method: 'POST' })
+    async reset(fault: Fault = {}) {
+      await fetch(`${api}/__bench/reset`, { method: 'POST', body: JSON.stringify(fault) })
     },
     stop() {
       return new Promise<void>(resolve => {

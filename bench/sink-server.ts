@@ -3,13 +3,21 @@
  * bench/sink-server.ts`) so that its CPU never counts against the action or curl.
  *
  * Two loopback listeners, like the real thing has two hosts:
- * - API: POST /api/v1/samples/init_upload and /confirm_upload with HTTP Basic auth (`key:`);
- *   init_upload answers with S3-style `additional_fields` and an `upload_url` on the sink.
+ * - API: POST /api/v1/samples/init_upload, /confirm_upload, /init_multipart_upload,
+ *   /cancel_upload and the multipart callback (/api/import_file_from_s3), all with HTTP Basic
+ *   auth (`key:`). init_upload answers with S3-style `additional_fields` and an `upload_url` on
+ *   the sink; init_multipart_upload with fake temporary keys, a bucket and one object key per
+ *   file (see sink-s3.ts); the callback answers `{sample_id}` only once the objects are complete.
  * - Sink: POST / takes a multipart/form-data body at full speed and throws it away. It keeps
  *   only the head (to check the fields came before the file, unchanged) and the tail (the
  *   closing boundary), refuses bodies without Content-Length like S3 does, checks that the bytes
  *   received equal Content-Length and that the file part holds the size announced to
- *   init_upload, and answers 201 as S3 does for `success_action_status=201`.
+ *   init_upload, and answers 201 as S3 does for `success_action_status=201`. Every other path is
+ *   S3's REST API, path-style, for the multipart route (sink-s3.ts).
+ *
+ * BENCH_CAP_BYTES_PER_S (the WAN profile) caps how fast each TCP connection's bodies are read
+ * (sink-throttle.ts). POST /__bench/reset may arm one connection reset for the next run
+ * (`{"resetAtByte": N}`, see sink-state.ts).
  *
  * With BENCH_S3 set (JSON: endpoint, bucket, accessKey, secretKey) init_upload instead hands out
  * SigV2 POST fields for that real S3 bucket (radosgw) and an upload_url on it; the sink is then
@@ -22,6 +30,17 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { buildPostFields, type Credentials } from '../sandbox/policy.js'
+import {
+  callback,
+  CALLBACK_PATH,
+  handleS3,
+  issuedSecrets,
+  issueMultipart,
+  openUploads,
+  resetS3
+} from './sink-s3.js'
+import { fail, resetDue, resetState, state, storageRequest, type Fault } from './sink-state.js'
+import { throttle } from './sink-throttle.js'
 
 const API_KEY = process.env.BENCH_API_KEY ?? 'bench-api-key'
 const EXPECTED_AUTH = `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`
@@ -31,6 +50,7 @@ const TAIL_KEEP = 512
 const s3 = process.env.BENCH_S3
   ? (JSON.parse(process.env.BENCH_S3) as Credentials & { endpoint: string; bucket: string })
   : undefined
+const CAP_BYTES_PER_S = Number(process.env.BENCH_CAP_BYTES_PER_S || 0)
 
 interface Issued {
   readonly sampleId: string
@@ -41,38 +61,10 @@ interface Issued {
   confirmed: boolean
 }
 
-interface Stats {
-  initUploads: number
-  uploads: number
-  uploadBytes: number
-  fileBytes: number
-  confirms: number
-  /** Seconds from the last upload's request head to its body's end, as the sink saw it. */
-  lastTransferS: number
-  errors: string[]
-}
-
 const issuedByKey = new Map<string, Issued>()
 const issuedById = new Map<string, Issued>()
-let stats: Stats = freshStats()
 
-function freshStats(): Stats {
-  return {
-    initUploads: 0,
-    uploads: 0,
-    uploadBytes: 0,
-    fileBytes: 0,
-    confirms: 0,
-    lastTransferS: 0,
-    errors: []
-  }
-}
-
-function fail(message: string): void {
-  if (stats.errors.length < 50) stats.errors.push(message)
-}
-
-function readJson(req: http.IncomingMessage): Promise<unknown> {
+function readText(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -81,13 +73,7 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
       if (size > 1024 * 1024) reject(new Error('JSON body over 1 MiB'))
       else chunks.push(chunk)
     })
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'))
-      } catch (error) {
-        reject(error as Error)
-      }
-    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
 }
@@ -143,11 +129,18 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
   const url = new URL(req.url ?? '/', 'http://api')
   if (url.pathname === '/__bench/stats') {
     const cpu = process.cpuUsage()
-    sendJson(res, 200, { ...stats, cpuUserUs: cpu.user, cpuSystemUs: cpu.system })
+    sendJson(res, 200, {
+      ...state.stats,
+      openUploads: openUploads(),
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system
+    })
     return
   }
   if (url.pathname === '/__bench/reset' && req.method === 'POST') {
-    stats = freshStats()
+    const fault = (JSON.parse((await readText(req)) || '{}') ?? {}) as Fault
+    resetState(fault)
+    resetS3()
     issuedByKey.clear()
     issuedById.clear()
     sendJson(res, 200, { ok: true })
@@ -163,12 +156,16 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
     return
   }
   let body: unknown
+  let text: string
   try {
-    body = await readJson(req)
+    text = await readText(req)
+    body = JSON.parse(text || 'null')
   } catch {
     sendJson(res, 400, { message: 'Body is not JSON' })
     return
   }
+  for (const secret of issuedSecrets)
+    if (text.includes(secret)) fail(`${url.pathname}: a temporary S3 secret key reached the API`)
   const fields = (body ?? {}) as Record<string, unknown>
 
   if (url.pathname === '/api/v1/samples/init_upload') {
@@ -178,7 +175,8 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
       sendJson(res, 400, { message: 'filename (string) and size (integer >= 1) are required' })
       return
     }
-    stats.initUploads++
+    state.stats.initUploads++
+    state.stats.filenames.push(filename)
     const sampleId = randomBytes(8).toString('hex')
     const issued: Issued = {
       sampleId,
@@ -210,12 +208,39 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
       return
     }
     issued.confirmed = true
-    stats.confirms++
+    state.stats.confirms++
     sendJson(res, 200, {
       success: true,
       message: 'Upload confirmed',
       sample: { $ref: `/api/v1/samples/${issued.sampleId}` }
     })
+    return
+  }
+
+  if (url.pathname === '/api/v1/samples/init_multipart_upload') {
+    const { filename, paired_end_filename: paired } = fields
+    if (typeof filename !== 'string' || (paired !== undefined && typeof paired !== 'string')) {
+      fail(`init_multipart_upload: bad body ${JSON.stringify(body).slice(0, 200)}`)
+      sendJson(res, 400, { message: 'filename (string) is required' })
+      return
+    }
+    if ('size' in fields || 'upload_type' in fields)
+      fail('init_multipart_upload: the body carries size or upload_type (One Codex sends neither)')
+    state.stats.multipartInits++
+    state.stats.filenames.push(filename)
+    sendJson(res, 200, issueMultipart(filename, paired as string | undefined))
+    return
+  }
+
+  if (url.pathname === CALLBACK_PATH) {
+    const answer = callback(fields)
+    sendJson(res, answer.status, answer.json)
+    return
+  }
+
+  if (url.pathname === '/api/v1/samples/cancel_upload') {
+    state.stats.cancels++
+    sendJson(res, 200, { message: 'Upload cancelled' })
     return
   }
   sendJson(res, 404, { message: `No route ${url.pathname}` })
@@ -259,7 +284,12 @@ function parseHead(head: Buffer, boundary: string): ParsedHead | undefined {
 }
 
 function handleSink(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (!(req.url ?? '/').startsWith('/?') && req.url !== '/') {
+    handleS3(req, res, { apiKey: API_KEY, capBytesPerS: CAP_BYTES_PER_S })
+    return
+  }
   const started = process.hrtime.bigint()
+  const ended = storageRequest(req)
   if (req.headers.authorization !== undefined) fail('storage received an Authorization header')
   const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(req.headers['content-type'] ?? '')
   const declared = req.headers['content-length']
@@ -280,7 +310,11 @@ function handleSink(req: http.IncomingMessage, res: http.ServerResponse): void {
   let parsed: ParsedHead | undefined
   let tail: Buffer = Buffer.alloc(0)
   let received = 0
+  /** File bytes of this body counted into payloadBytes so far. */
+  let counted = 0
+  let wasReset = false
 
+  throttle(req, CAP_BYTES_PER_S)
   req.on('data', (chunk: Buffer) => {
     received += chunk.length
     if (parsed === undefined && headBytes < HEAD_LIMIT) {
@@ -288,15 +322,26 @@ function handleSink(req: http.IncomingMessage, res: http.ServerResponse): void {
       headBytes += chunk.length
       parsed = parseHead(Buffer.concat(headChunks), boundaryText)
     }
+    if (parsed) {
+      const size = issuedByKey.get(parsed.fields.get('key') ?? '')?.size ?? Infinity
+      const fileSoFar = Math.min(size, received - parsed.fileOffset)
+      state.stats.payloadBytes += Math.max(0, fileSoFar - counted)
+      counted = Math.max(counted, fileSoFar)
+      if (resetDue(0, size, fileSoFar)) {
+        wasReset = true
+        req.socket.resetAndDestroy()
+      }
+    }
     tail =
       chunk.length >= TAIL_KEEP
         ? chunk.subarray(chunk.length - TAIL_KEEP)
         : Buffer.concat([tail, chunk]).subarray(-TAIL_KEEP)
   })
   req.on('end', () => {
-    stats.uploads++
-    stats.uploadBytes += received
-    stats.lastTransferS = Number(process.hrtime.bigint() - started) / 1e9
+    ended()
+    state.stats.uploads++
+    state.stats.uploadBytes += received
+    state.stats.lastTransferS = Number(process.hrtime.bigint() - started) / 1e9
     if (received !== expected) {
       s3Error(res, 400, 'IncompleteBody', `Content-Length ${expected}, received ${received}`)
       return
@@ -334,14 +379,16 @@ function handleSink(req: http.IncomingMessage, res: http.ServerResponse): void {
       return
     }
     issued.uploadedBytes = fileBytes
-    stats.fileBytes += fileBytes
+    state.stats.fileBytes += fileBytes
     const etag = createHash('md5').update(issued.sampleId).digest('hex')
     const key = String(issued.fields.key).replace('${filename}', issued.filename)
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>${sinkOrigin}/${key}</Location><Bucket>bench-userdata-encrypted</Bucket><Key>${key}</Key><ETag>"${etag}"</ETag></PostResponse>`
     res.writeHead(201, { 'content-type': 'application/xml', 'content-length': xml.length })
     res.end(xml)
   })
-  req.on('error', error => fail(`storage request error: ${error.message}`))
+  req.on('error', error => {
+    if (!wasReset) fail(`storage request error: ${error.message}`)
+  })
 }
 
 function listen(server: http.Server): Promise<string> {

@@ -31356,9 +31356,18 @@ function formatBytes(bytes) {
     }
     return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
+/**
+ * 4816 → "4,816"; 20000000001 → "20,000,000,001". Written out rather than toLocaleString('en-US'):
+ * the first Intl call loads ICU data, about 15 ms of a dry run's start.
+ */
+function formatCount(n) {
+    const [whole, fraction] = String(Math.abs(n)).split('.');
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return `${n < 0 ? '-' : ''}${grouped}${fraction === undefined ? '' : `.${fraction}`}`;
+}
 /** `4.8 kB (4,816 bytes)`: for messages where the exact count matters. */
 function describeSize(bytes) {
-    return `${formatBytes(bytes)} (${bytes.toLocaleString('en-US')} bytes)`;
+    return `${formatBytes(bytes)} (${formatCount(bytes)} bytes)`;
 }
 /** Throughput in MB/s. */
 function formatRate(bytes, ms) {
@@ -37651,7 +37660,7 @@ const TAIL_RESERVE = 1024;
 const SEE_RESULTS = 'the complete list is in the file named by the `results-file` output';
 /** "1 sample", "2 samples". */
 function count(n, noun, plural = `${noun}s`) {
-    return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`;
+    return `${formatCount(n)} ${n === 1 ? noun : plural}`;
 }
 /** The link to a sample in One Codex's web app, on api-url's host. */
 function sampleLink(apiUrl, sampleId) {
@@ -37690,7 +37699,7 @@ function uploadSummary(spec, limit) {
     const failed = spec.entries.filter(e => e.failure);
     const confirmed = spec.entries.filter(e => e.uploaded);
     budget.table({
-        heading: `### Not uploaded (${failed.length.toLocaleString('en-US')})`,
+        heading: `### Not uploaded (${formatCount(failed.length)})`,
         header: ['File(s)', 'Size', 'Status', 'Reason'],
         items: failed,
         row: e => {
@@ -37707,7 +37716,7 @@ function uploadSummary(spec, limit) {
         more: n => `… and ${count(n, 'more sample')} not uploaded: ${SEE_RESULTS}.`
     }, confirmed.length > 0 ? TAIL_RESERVE : 0);
     budget.table({
-        heading: `### Confirmed (${confirmed.length.toLocaleString('en-US')})`,
+        heading: `### Confirmed (${formatCount(confirmed.length)})`,
         header: ['File(s)', 'Size', 'Sample ID', 'Status', 'Time'],
         items: confirmed,
         row: e => {
@@ -37728,7 +37737,7 @@ function uploadSummary(spec, limit) {
 /** The summary of a run refused before upload: what was wrong, nothing sent. */
 function problemsSummary(spec, limit) {
     return singleTable(spec, limit, {
-        heading: `### Problems (${spec.problems.length.toLocaleString('en-US')})`,
+        heading: `### Problems (${formatCount(spec.problems.length)})`,
         header: ['File', 'Problem'],
         items: spec.problems,
         row: p => [p.file ?? '(inputs)', p.message],
@@ -37738,7 +37747,7 @@ function problemsSummary(spec, limit) {
 /** The summary of a dry run: the plan, nothing sent. */
 function planSummary(spec, limit) {
     return singleTable(spec, limit, {
-        heading: `### Planned samples (${spec.samples.length.toLocaleString('en-US')})`,
+        heading: `### Planned samples (${formatCount(spec.samples.length)})`,
         header: ['File(s)', 'Size', 'Type', 'Route'],
         items: spec.samples,
         row: sample => [
@@ -37838,9 +37847,9 @@ function scopeLead(scope) {
 /** "2 failed, 1 not attempted". */
 function breakdown(totals) {
     return [
-        totals.failed > 0 ? `${totals.failed.toLocaleString('en-US')} failed` : '',
-        totals.cancelled > 0 ? `${totals.cancelled.toLocaleString('en-US')} cancelled` : '',
-        totals.not_attempted > 0 ? `${totals.not_attempted.toLocaleString('en-US')} not attempted` : ''
+        totals.failed > 0 ? `${formatCount(totals.failed)} failed` : '',
+        totals.cancelled > 0 ? `${formatCount(totals.cancelled)} cancelled` : '',
+        totals.not_attempted > 0 ? `${formatCount(totals.not_attempted)} not attempted` : ''
     ]
         .filter(Boolean)
         .join(', ');
@@ -37852,9 +37861,9 @@ function breakdown(totals) {
  */
 function tallyLine(totals) {
     const n = totals.samples;
-    const all = n.toLocaleString('en-US');
+    const all = formatCount(n);
     const existing = totals.existing > 0
-        ? ` (${totals.existing.toLocaleString('en-US')} of them already in One Codex, not sent again)`
+        ? ` (${formatCount(totals.existing)} of them already in One Codex, not sent again)`
         : '';
     if (n === 0)
         return 'No sample was planned.';
@@ -37866,7 +37875,7 @@ function tallyLine(totals) {
         ? n === 1
             ? 'The sample was not uploaded'
             : `None of the ${all} samples was uploaded`
-        : `${totals.confirmed.toLocaleString('en-US')} of ${all} samples were uploaded and confirmed${existing}`;
+        : `${formatCount(totals.confirmed)} of ${all} samples were uploaded and confirmed${existing}`;
     const parts = breakdown(totals);
     return `${head}${parts ? `: ${parts}` : ''}.`;
 }
@@ -37874,8 +37883,8 @@ function tallyLine(totals) {
 function summaryTotals(totals) {
     const n = totals.samples;
     const parts = breakdown(totals);
-    const existing = totals.existing > 0 ? ` ${totals.existing.toLocaleString('en-US')} already in One Codex.` : '';
-    return `${totals.confirmed.toLocaleString('en-US')} of ${count(n, 'sample')} confirmed.${existing}${parts ? ` ${parts[0].toUpperCase()}${parts.slice(1)}.` : ''}`;
+    const existing = totals.existing > 0 ? ` ${formatCount(totals.existing)} already in One Codex.` : '';
+    return `${formatCount(totals.confirmed)} of ${count(n, 'sample')} confirmed.${existing}${parts ? ` ${parts[0].toUpperCase()}${parts.slice(1)}.` : ''}`;
 }
 /**
  * Writes the results file, then sets the outputs: the list outputs fitted into GitHub's limit
@@ -37905,7 +37914,7 @@ async function publish(record, extraLists = []) {
     setOutput(Outputs.Truncated, JSON.stringify(cut.map(c => c.name)));
     if (cut.length > 0) {
         const what = cut
-            .map(c => `${c.name} holds the first ${c.kept.toLocaleString('en-US')} of ${c.total.toLocaleString('en-US')}`)
+            .map(c => `${c.name} holds the first ${formatCount(c.kept)} of ${formatCount(c.total)}`)
             .join('; ');
         info(`Outputs cut to stay within GitHub's 1 MB for outputs: ${what}. ${file ? `The complete lists are in ${file} (output results-file).` : ''}`.trim());
     }
@@ -38018,7 +38027,7 @@ async function reportResults(samples, results, settings, warnings = []) {
     // The tally: each sample that was tried and not uploaded, once; the rest as a count.
     const listed = failed.filter(f => f.status !== 'not attempted');
     if (listed.length > 0) {
-        info(`Not uploaded (${listed.length.toLocaleString('en-US')}):`);
+        info(`Not uploaded (${formatCount(listed.length)}):`);
         for (const failure of listed)
             info(`  ${failure.path}: ${failure.error}`);
     }
@@ -38124,7 +38133,7 @@ async function reportProblems(problems, settings, plan) {
         more: n => `… and ${count(n, 'more problem')}: each is listed at the end of the log, in ${WHERE_TO_LOOK}.`,
         emit: core_error
     });
-    info(`Problems found before upload (${problems.length.toLocaleString('en-US')}):`);
+    info(`Problems found before upload (${formatCount(problems.length)}):`);
     for (const problem of problems)
         info(`  ${problem.message}`);
     setFailed(headline);
@@ -40648,12 +40657,15 @@ function reasonOf(error) {
 
 const MiB = 1024 * 1024;
 /**
- * Smallest part size the route uses: 16 MiB. Big enough that a 20 GB file is ~1,200 requests
- * (request overhead and per-part signing stay negligible), small enough that a part lost to a
- * reset costs seconds to send again and that 8 parts in flight stay well under 200 MiB of
- * network buffers. Files over 156 GiB get bigger parts so they stay within 10,000 parts.
+ * Smallest part size the route uses: 32 MiB, measured. Under a 100 MB/s-per-connection cap
+ * (`npm run bench`, WAN profile, 2 GiB, 8 parts in flight) 16 MiB parts reached 5.4-5.9x one
+ * `curl -F` and kept 6.4-7.0 of the 8 connections busy: the gap between one part's end and the
+ * next one's first byte is paid per part. 32 MiB parts reached 6.2x with 7.5 busy. Still small
+ * enough that a part lost to a reset costs well under a second to send again at that speed, and
+ * parts are streamed, so memory does not grow with them. Files over 312 GiB get bigger parts so
+ * they stay within 10,000 parts.
  */
-const DEFAULT_MIN_PART_BYTES = 16 * MiB;
+const DEFAULT_MIN_PART_BYTES = 32 * MiB;
 /**
  * Parts of one file in flight at once (one HTTP connection each). One connection rarely fills a
  * runner's uplink to S3 (TCP windows, per-connection throttling on S3's side); eight do, and
@@ -40662,11 +40674,11 @@ const DEFAULT_MIN_PART_BYTES = 16 * MiB;
  */
 const PARTS_IN_FLIGHT = 8;
 /**
- * Undocumented, test-only: the smallest part size in bytes (instead of 16 MiB), so that tests
+ * Undocumented, test-only: the smallest part size in bytes (instead of 32 MiB), so that tests
  * get several parts out of small files. Below S3's 5 MiB minimum it is raised to 5 MiB.
  */
 const PART_BYTES_ENV = 'ONECODEX_UPLOAD_PART_BYTES';
-/** The minimum part size: the test-only override when it is a whole number, else 16 MiB. */
+/** The minimum part size: the test-only override when it is a whole number, else 32 MiB. */
 function minPartBytesFromEnv(env = process.env) {
     const raw = env[PART_BYTES_ENV]?.trim();
     if (raw === undefined || !/^\d+$/.test(raw))
@@ -40908,7 +40920,7 @@ async function abortUpload(name, target, retry, calls, say, cancelling) {
         say(`${name}: could not abort the multipart upload (${error instanceof Error ? error.message : String(error)}); its parts stay in the bucket until its lifecycle rule removes them.`);
     }
 }
-/** "75 parts of 16 MiB, 8 at a time" for the line that starts a file. */
+/** "38 parts of 32 MiB, 8 at a time" for the line that starts a file. */
 function describeParts(size, partBytes, partsInFlight) {
     const count = Math.ceil(size / partBytes);
     const at = Math.min(count, partsInFlight);

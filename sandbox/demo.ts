@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: two steps of the bundled action against a local One Codex sandbox, one for
  * each upload route: the demo fixtures (a plain FASTQ, a gzip FASTA and a paired R1/R2
- * .fastq.gz set) on the standard route, then a generated 40 MiB FASTQ as an S3 multipart
+ * .fastq.gz set) on the standard route, then a generated 72 MiB FASTQ as an S3 multipart
  * upload. Prints each step's outputs and job summary; exits non-zero when either step failed.
  * Storage: radosgw from RADOSGW_* when set; else a radosgw started with scripts/radosgw.sh when
  * that can work here (script, binary, root), stopped afterwards; else the builtin storage.
@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   }
   const choice = await chooseStorage()
   const sandbox = await startSandbox({ storage: choice.storage })
-  const big = await bigFastq(40)
+  const big = await bigFastq(72)
   try {
     console.log(`demo: One Codex sandbox API at ${sandbox.apiUrl}`)
     console.log(`demo: storage: ${choice.label}`)
@@ -182,7 +182,7 @@ async function main(): Promise<number> {
     show(standard)
 
     console.log(
-      '\ndemo: step 2 of 2: a 40 MiB FASTQ with upload-method: multipart (what auto picks for a file over 5 GB): init_multipart_upload, 16 MiB S3 parts, callback\n'
+      '\ndemo: step 2 of 2: a 72 MiB FASTQ with upload-method: multipart (what auto picks for a file over 5 GB): init_multipart_upload, 32 MiB S3 parts, callback\n'
     )
     const multipart = await runAction({
       workspace: big.dir,

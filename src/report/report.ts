@@ -13,7 +13,7 @@ import * as core from '@actions/core'
 import { statSync } from 'node:fs'
 import * as path from 'node:path'
 import { Outputs } from '../shared/constants.js'
-import { describeSize } from '../shared/format.js'
+import { describeSize, formatCount } from '../shared/format.js'
 import { displayPath } from '../shared/paths.js'
 import { sampleBytes, sampleFiles } from '../shared/sample.js'
 import type {
@@ -111,9 +111,9 @@ function scopeLead(scope: string | undefined): string {
 /** "2 failed, 1 not attempted". */
 function breakdown(totals: Totals): string {
   return [
-    totals.failed > 0 ? `${totals.failed.toLocaleString('en-US')} failed` : '',
-    totals.cancelled > 0 ? `${totals.cancelled.toLocaleString('en-US')} cancelled` : '',
-    totals.not_attempted > 0 ? `${totals.not_attempted.toLocaleString('en-US')} not attempted` : ''
+    totals.failed > 0 ? `${formatCount(totals.failed)} failed` : '',
+    totals.cancelled > 0 ? `${formatCount(totals.cancelled)} cancelled` : '',
+    totals.not_attempted > 0 ? `${formatCount(totals.not_attempted)} not attempted` : ''
   ]
     .filter(Boolean)
     .join(', ')
@@ -126,10 +126,10 @@ function breakdown(totals: Totals): string {
  */
 export function tallyLine(totals: Totals): string {
   const n = totals.samples
-  const all = n.toLocaleString('en-US')
+  const all = formatCount(n)
   const existing =
     totals.existing > 0
-      ? ` (${totals.existing.toLocaleString('en-US')} of them already in One Codex, not sent again)`
+      ? ` (${formatCount(totals.existing)} of them already in One Codex, not sent again)`
       : ''
   if (n === 0) return 'No sample was planned.'
   if (totals.confirmed >= n)
@@ -141,7 +141,7 @@ export function tallyLine(totals: Totals): string {
       ? n === 1
         ? 'The sample was not uploaded'
         : `None of the ${all} samples was uploaded`
-      : `${totals.confirmed.toLocaleString('en-US')} of ${all} samples were uploaded and confirmed${existing}`
+      : `${formatCount(totals.confirmed)} of ${all} samples were uploaded and confirmed${existing}`
   const parts = breakdown(totals)
   return `${head}${parts ? `: ${parts}` : ''}.`
 }
@@ -151,8 +151,8 @@ function summaryTotals(totals: Totals): string {
   const n = totals.samples
   const parts = breakdown(totals)
   const existing =
-    totals.existing > 0 ? ` ${totals.existing.toLocaleString('en-US')} already in One Codex.` : ''
-  return `${totals.confirmed.toLocaleString('en-US')} of ${count(n, 'sample')} confirmed.${existing}${parts ? ` ${parts[0].toUpperCase()}${parts.slice(1)}.` : ''}`
+    totals.existing > 0 ? ` ${formatCount(totals.existing)} already in One Codex.` : ''
+  return `${formatCount(totals.confirmed)} of ${count(n, 'sample')} confirmed.${existing}${parts ? ` ${parts[0].toUpperCase()}${parts.slice(1)}.` : ''}`
 }
 
 /**
@@ -186,10 +186,7 @@ async function publish(
   core.setOutput(Outputs.Truncated, JSON.stringify(cut.map(c => c.name)))
   if (cut.length > 0) {
     const what = cut
-      .map(
-        c =>
-          `${c.name} holds the first ${c.kept.toLocaleString('en-US')} of ${c.total.toLocaleString('en-US')}`
-      )
+      .map(c => `${c.name} holds the first ${formatCount(c.kept)} of ${formatCount(c.total)}`)
       .join('; ')
     core.info(
       `Outputs cut to stay within GitHub's 1 MB for outputs: ${what}. ${file ? `The complete lists are in ${file} (output results-file).` : ''}`.trim()
@@ -320,7 +317,7 @@ export async function reportResults(
   // The tally: each sample that was tried and not uploaded, once; the rest as a count.
   const listed = failed.filter(f => f.status !== 'not attempted')
   if (listed.length > 0) {
-    core.info(`Not uploaded (${listed.length.toLocaleString('en-US')}):`)
+    core.info(`Not uploaded (${formatCount(listed.length)}):`)
     for (const failure of listed) core.info(`  ${failure.path}: ${failure.error}`)
   }
   if (totals.not_attempted > 0) {
@@ -455,7 +452,7 @@ export async function reportProblems(
       emit: core.error
     }
   )
-  core.info(`Problems found before upload (${problems.length.toLocaleString('en-US')}):`)
+  core.info(`Problems found before upload (${formatCount(problems.length)}):`)
   for (const problem of problems) core.info(`  ${problem.message}`)
   core.setFailed(headline)
 }

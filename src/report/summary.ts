@@ -3,7 +3,7 @@
  * then what went wrong, then what went right, each table ending in "… and N more" when the
  * budget runs out. The complete record is in the results file, which every cut points to.
  */
-import { formatBytes, formatDuration } from '../shared/format.js'
+import { formatBytes, formatCount, formatDuration } from '../shared/format.js'
 import { sampleBytes, sampleFiles } from '../shared/sample.js'
 import type { FailedSample, Problem, Sample, UploadedSample } from '../shared/types.js'
 import { escapeHtml, html, SummaryBudget, type Cell, type TableSpec } from './summary-budget.js'
@@ -15,7 +15,7 @@ const SEE_RESULTS = 'the complete list is in the file named by the `results-file
 
 /** "1 sample", "2 samples". */
 export function count(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`
+  return `${formatCount(n)} ${n === 1 ? noun : plural}`
 }
 
 /** One row of the upload summary: a planned sample and how it ended. */
@@ -80,7 +80,7 @@ export function uploadSummary(spec: UploadSummary, limit: number): string {
   const confirmed = spec.entries.filter(e => e.uploaded)
   budget.table(
     {
-      heading: `### Not uploaded (${failed.length.toLocaleString('en-US')})`,
+      heading: `### Not uploaded (${formatCount(failed.length)})`,
       header: ['File(s)', 'Size', 'Status', 'Reason'],
       items: failed,
       row: e => {
@@ -99,7 +99,7 @@ export function uploadSummary(spec: UploadSummary, limit: number): string {
     confirmed.length > 0 ? TAIL_RESERVE : 0
   )
   budget.table({
-    heading: `### Confirmed (${confirmed.length.toLocaleString('en-US')})`,
+    heading: `### Confirmed (${formatCount(confirmed.length)})`,
     header: ['File(s)', 'Size', 'Sample ID', 'Status', 'Time'],
     items: confirmed,
     row: e => {
@@ -124,7 +124,7 @@ export function problemsSummary(
   limit: number
 ): string {
   return singleTable(spec, limit, {
-    heading: `### Problems (${spec.problems.length.toLocaleString('en-US')})`,
+    heading: `### Problems (${formatCount(spec.problems.length)})`,
     header: ['File', 'Problem'],
     items: spec.problems,
     row: p => [p.file ?? '(inputs)', p.message],
@@ -138,7 +138,7 @@ export function planSummary(
   limit: number
 ): string {
   return singleTable(spec, limit, {
-    heading: `### Planned samples (${spec.samples.length.toLocaleString('en-US')})`,
+    heading: `### Planned samples (${formatCount(spec.samples.length)})`,
     header: ['File(s)', 'Size', 'Type', 'Route'],
     items: spec.samples,
     row: sample => [

@@ -17,7 +17,7 @@ export interface MultipartRouteOptions {
   socketTimeoutMs?: number
   /** Parts of one file in flight. Default PARTS_IN_FLIGHT. */
   partsInFlight?: number
-  /** Smallest part size. Default 16 MiB, or the test-only ONECODEX_UPLOAD_PART_BYTES. */
+  /** Smallest part size. Default 32 MiB, or the test-only ONECODEX_UPLOAD_PART_BYTES. */
   minPartBytes?: number
   /** Where AWS_ENDPOINT_URL_S3 and the part-size override are read. Default process.env. */
   env?: NodeJS.ProcessEnv

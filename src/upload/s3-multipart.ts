@@ -268,7 +268,7 @@ async function abortUpload(
   }
 }
 
-/** "75 parts of 16 MiB, 8 at a time" for the line that starts a file. */
+/** "38 parts of 32 MiB, 8 at a time" for the line that starts a file. */
 export function describeParts(size: number, partBytes: number, partsInFlight: number): string {
   const count = Math.ceil(size / partBytes)
   const at = Math.min(count, partsInFlight)

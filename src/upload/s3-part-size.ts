@@ -6,12 +6,15 @@ import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from '../
 const MiB = 1024 * 1024
 
 /**
- * Smallest part size the route uses: 16 MiB. Big enough that a 20 GB file is ~1,200 requests
- * (request overhead and per-part signing stay negligible), small enough that a part lost to a
- * reset costs seconds to send again and that 8 parts in flight stay well under 200 MiB of
- * network buffers. Files over 156 GiB get bigger parts so they stay within 10,000 parts.
+ * Smallest part size the route uses: 32 MiB, measured. Under a 100 MB/s-per-connection cap
+ * (`npm run bench`, WAN profile, 2 GiB, 8 parts in flight) 16 MiB parts reached 5.4-5.9x one
+ * `curl -F` and kept 6.4-7.0 of the 8 connections busy: the gap between one part's end and the
+ * next one's first byte is paid per part. 32 MiB parts reached 6.2x with 7.5 busy. Still small
+ * enough that a part lost to a reset costs well under a second to send again at that speed, and
+ * parts are streamed, so memory does not grow with them. Files over 312 GiB get bigger parts so
+ * they stay within 10,000 parts.
  */
-export const DEFAULT_MIN_PART_BYTES = 16 * MiB
+export const DEFAULT_MIN_PART_BYTES = 32 * MiB
 
 /**
  * Parts of one file in flight at once (one HTTP connection each). One connection rarely fills a
@@ -22,12 +25,12 @@ export const DEFAULT_MIN_PART_BYTES = 16 * MiB
 export const PARTS_IN_FLIGHT = 8
 
 /**
- * Undocumented, test-only: the smallest part size in bytes (instead of 16 MiB), so that tests
+ * Undocumented, test-only: the smallest part size in bytes (instead of 32 MiB), so that tests
  * get several parts out of small files. Below S3's 5 MiB minimum it is raised to 5 MiB.
  */
 export const PART_BYTES_ENV = 'ONECODEX_UPLOAD_PART_BYTES'
 
-/** The minimum part size: the test-only override when it is a whole number, else 16 MiB. */
+/** The minimum part size: the test-only override when it is a whole number, else 32 MiB. */
 export function minPartBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[PART_BYTES_ENV]?.trim()
   if (raw === undefined || !/^\d+$/.test(raw)) return DEFAULT_MIN_PART_BYTES

@@ -1,0 +1,42 @@
+/** The bench's settings (knobs from the environment, `--quick`), work directory and log. */
+import { join } from 'node:path'
+import { ROOT } from './action-runner.js'
+
+export const MiB = 1024 * 1024
+export const GiB = 1024 * MiB
+
+export const quick = process.argv.includes('--quick')
+const num = (name: string, fallback: number, quickValue: number): number =>
+  Number(process.env[name] ?? (quick ? quickValue : fallback))
+
+export const config = {
+  bigBytes: num('BENCH_BIG_MIB', 2048, 256) * MiB,
+  /** Lanes in the lane group; together they are as big as the throughput file. */
+  lanes: num('BENCH_LANES', 4, 4),
+  smallFiles: num('BENCH_FILES', 200, 40),
+  smallFileBytes: 20_000,
+  repeats: num('BENCH_REPEATS', 3, 1),
+  coldRuns: num('BENCH_COLD_RUNS', 10, 3),
+  rgwBytes: num('BENCH_RGW_MIB', 64, 32) * MiB,
+  rgwRepeats: num('BENCH_RGW_REPEATS', 2, 1),
+  /** The WAN profile: each TCP connection's bodies are read at most this fast (bytes/s). */
+  wanCapBytesPerS: num('BENCH_WAN_MBPS', 100, 100) * 1e6,
+  wanBytes: num('BENCH_WAN_MIB', 2048, 256) * MiB,
+  wanRepeats: num('BENCH_WAN_REPEATS', 3, 1),
+  /** Where in the file the WAN profile's sink resets the connection once (fraction). */
+  resetAt: 0.9,
+  concurrencies: [1, 4, 8],
+  apiKey: 'bench-api-key'
+}
+
+export const workDir = join(ROOT, 'bench', 'work', `run-${process.pid}`)
+export const logFile = join(workDir, 'curl.log')
+
+export function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`)
+}
+
+/** `2 GiB`, `256 MiB`. */
+export function sizeLabel(bytes: number): string {
+  return bytes >= GiB && bytes % GiB === 0 ? `${bytes / GiB} GiB` : `${bytes / MiB} MiB`
+}
