@@ -12,6 +12,10 @@ let a: Buffer
 let b: Buffer
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 const tick = (ms = 30): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+/** Waits (at most 5 s) for `done` to hold. */
+async function until(done: () => boolean): Promise<void> {
+  for (const started = Date.now(); !done() && Date.now() - started < 5000;) await tick(5)
+}
 
 beforeAll(async () => {
   fixture = await twoRandomLanes('s3-hash-', [3 * MiB + 17, 2 * MiB + 5])
@@ -35,9 +39,11 @@ describe('SequentialHash', () => {
   it('never reads past what it was allowed', async () => {
     const hash = new SequentialHash(lanes(), a.length + b.length)
     hash.allow(1 * MiB + 3)
+    await until(() => hash.hashed >= 1 * MiB + 3) // the worker thread starts first
     await tick()
     expect(hash.hashed).toBe(1 * MiB + 3)
     hash.allow(3 * MiB)
+    await until(() => hash.hashed >= 3 * MiB)
     await tick()
     expect(hash.hashed).toBe(3 * MiB)
     hash.close()
@@ -65,6 +71,13 @@ describe('SequentialHash', () => {
     await expect(hash.result()).rejects.toThrow(/has 1048576 bytes now, 2097152 were planned/)
     await expect(hash.lagBehind(2 * MiB)).rejects.toThrow(/were planned/)
     hash.close()
+  })
+
+  it('hashes on a worker thread: the main thread stays free for the parts', async () => {
+    const { threadId } = await import('node:worker_threads')
+    const hash = new SequentialHash(lanes(), a.length + b.length)
+    expect((hash as unknown as { worker: { threadId: number } }).worker.threadId).not.toBe(threadId)
+    expect(await hash.result()).toBe(sha256(Buffer.concat([a, b])))
   })
 
   it('stops on close: waiters are released with an error', async () => {
