@@ -297,6 +297,10 @@ describe('run: a shard says which share it covers; every path is workspace-relat
     )
     expect(result.summary).toContain('One Codex upload (dry run)')
     expect(result.summary).toContain('**Shard 1/2: 3 of 6 samples. Dry run: 3 samples (')
+    // The log and the summary give the same totals (files on disk: each lane counts).
+    const totals = /3 samples \(6 files, [^)]*\)\) would be uploaded to [^;]+; nothing was sent\./
+    expect(result.summary).toMatch(totals)
+    expect(result.stdout).toMatch(totals)
     const record = recordOf(result)
     expect(record).toMatchObject({ outcome: 'dry-run', scope: 'shard 1/2: 3 of 6 samples' })
     expect(record.planned?.map(p => [p.path, p.paired_end_path])).toEqual([

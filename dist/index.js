@@ -31531,7 +31531,63 @@ function fsErrorText(error, file, shown) {
     return file && file !== shown ? text.split(file).join(shown) : text;
 }
 
+;// CONCATENATED MODULE: ./src/shared/url-policy.ts
+/**
+ * Where the action may send data: https anywhere, plain http only to this machine.
+ * The API key and the file bytes must never cross a network in clear text.
+ */
+/**
+ * True for 127.0.0.0/8, localhost and ::1. Not for other `*.localhost` names: Node resolves
+ * those through DNS, which could point them anywhere.
+ */
+function isLoopbackHost(hostname) {
+    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (host === 'localhost')
+        return true;
+    if (host === '::1' || host === '0:0:0:0:0:0:0:1')
+        return true;
+    const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+    return v4 !== null && v4.slice(1).every(octet => Number(octet) <= 255);
+}
+/**
+ * Returns why `raw` may not be used as a destination, or undefined when it may.
+ * `what` names the URL in the message (e.g. "api-url", "upload_url").
+ */
+function insecureUrlReason(raw, what) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        return `${what} "${raw}" is not a valid URL.`;
+    }
+    if (url.protocol === 'https:')
+        return undefined;
+    if (url.protocol === 'http:') {
+        if (isLoopbackHost(url.hostname))
+            return undefined;
+        return `${what} "${url.origin}" uses http: only https is allowed, except for loopback hosts (127.0.0.0/8, localhost, ::1).`;
+    }
+    return `${what} "${url.origin}" uses ${url.protocol.replace(/:$/, '')}: only https is allowed.`;
+}
+/** Throws when `raw` may not be used as a destination (see insecureUrlReason). */
+function assertSecureUrl(raw, what) {
+    const reason = insecureUrlReason(raw, what);
+    if (reason)
+        throw new Error(reason);
+}
+/** The URL's origin only (never the credentials or path a URL may carry); "the API" when unparsable. */
+function originOf(url) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'the API';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
 
 
 
@@ -31603,8 +31659,6 @@ function printPlan(plan, settings, scope) {
             ...file.segments.map((segment, index) => `    lane ${index + 1}: ${shown(segment.path)} — ${describeSize(segment.size)}`)
         ];
     };
-    let files = 0;
-    let bytes = 0;
     startGroup(`Dry run: ${count} sample${count === 1 ? '' : 's'} planned`);
     try {
         plan.samples.forEach((sample, index) => {
@@ -31616,23 +31670,23 @@ function printPlan(plan, settings, scope) {
             }
             const call = route === 'multipart' ? 'init_multipart_upload' : 'init_upload';
             info(`  ${call} body: ${JSON.stringify(buildRouteInitBody(sample, settings))}`);
-            files += sampleFiles(sample).reduce((n, source) => n + source.segments.length, 0);
-            bytes += sampleBytes(sample);
         });
     }
     finally {
         endGroup();
     }
-    info(`Dry run${scope ? ` (${scope})` : ''}: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`);
+    info(`Dry run${scope ? ` (${scope})` : ''}: ${dryRunTotals(plan.samples, settings.apiUrl)}`);
 }
-/** The URL's origin only: never echo credentials a URL might carry. */
-function originOf(url) {
-    try {
-        return new URL(url).origin;
-    }
-    catch {
-        return 'the API';
-    }
+/**
+ * "3 samples (8 files, 1.2 GB (…)) would be uploaded to https://…; nothing was sent.": the
+ * dry run's totals, in the log and the job summary alike. Files are the files on disk (each
+ * lane counts), the size is what would be sent.
+ */
+function dryRunTotals(samples, apiUrl) {
+    const files = samples.reduce((n, sample) => n + sampleFiles(sample).reduce((m, source) => m + source.segments.length, 0), 0);
+    const bytes = samples.reduce((n, sample) => n + sampleBytes(sample), 0);
+    const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+    return `${plural(samples.length, 'sample')} (${plural(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${originOf(apiUrl)}; nothing was sent.`;
 }
 
 ;// CONCATENATED MODULE: ./src/contract/spec.ts
@@ -31890,52 +31944,6 @@ function parseShard(raw) {
             problem: `Input ${Inputs.Shard} is "${raw}": shard ${index} does not exist among ${count}; ${rule}.`
         };
     return { shard: { index, count } };
-}
-
-;// CONCATENATED MODULE: ./src/shared/url-policy.ts
-/**
- * Where the action may send data: https anywhere, plain http only to this machine.
- * The API key and the file bytes must never cross a network in clear text.
- */
-/**
- * True for 127.0.0.0/8, localhost and ::1. Not for other `*.localhost` names: Node resolves
- * those through DNS, which could point them anywhere.
- */
-function isLoopbackHost(hostname) {
-    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === 'localhost')
-        return true;
-    if (host === '::1' || host === '0:0:0:0:0:0:0:1')
-        return true;
-    const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-    return v4 !== null && v4.slice(1).every(octet => Number(octet) <= 255);
-}
-/**
- * Returns why `raw` may not be used as a destination, or undefined when it may.
- * `what` names the URL in the message (e.g. "api-url", "upload_url").
- */
-function insecureUrlReason(raw, what) {
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        return `${what} "${raw}" is not a valid URL.`;
-    }
-    if (url.protocol === 'https:')
-        return undefined;
-    if (url.protocol === 'http:') {
-        if (isLoopbackHost(url.hostname))
-            return undefined;
-        return `${what} "${url.origin}" uses http: only https is allowed, except for loopback hosts (127.0.0.0/8, localhost, ::1).`;
-    }
-    return `${what} "${url.origin}" uses ${url.protocol.replace(/:$/, '')}: only https is allowed.`;
-}
-/** Throws when `raw` may not be used as a destination (see insecureUrlReason). */
-function assertSecureUrl(raw, what) {
-    const reason = insecureUrlReason(raw, what);
-    if (reason)
-        throw new Error(reason);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/input-helper.ts
@@ -37792,6 +37800,7 @@ function singleTable(spec, limit, table) {
 
 
 
+
 const HEADING = 'One Codex upload';
 const WHERE_TO_LOOK = 'the job summary and the file named by the results-file output';
 /** A path as the outputs give it: workspace-relative (with `/`) when inside the workspace. */
@@ -37808,14 +37817,6 @@ function relativeEntry(entry, workspace) {
             copy[key] = value.map(v => (typeof v === 'string' ? outputPath(v, workspace) : v));
     }
     return copy;
-}
-function report_originOf(url) {
-    try {
-        return new URL(url).origin;
-    }
-    catch {
-        return url;
-    }
 }
 function emptyTotals() {
     return {
@@ -37989,7 +37990,7 @@ async function reportResults(samples, results, settings, warnings = []) {
     const totals = totalsOf(results.outcomes.length, uploaded, failed);
     const file = await publish({
         outcome: failed.length > 0 ? 'failed' : 'uploaded',
-        api_url: report_originOf(settings.apiUrl),
+        api_url: originOf(settings.apiUrl),
         totals,
         ...(results.scope ? { scope: results.scope } : {}),
         ...(results.stopped ? { stopped: results.stopped } : {}),
@@ -38104,7 +38105,7 @@ async function reportProblems(problems, settings, plan) {
     const headline = `${count(problems.length, 'problem')} found before upload; nothing was sent.`;
     await publish({
         outcome: 'refused',
-        api_url: report_originOf(settings.apiUrl),
+        api_url: originOf(settings.apiUrl),
         totals,
         sample_ids: [],
         samples: [],
@@ -38160,11 +38161,9 @@ function plannedRecord(sample, workspace) {
  */
 async function reportDryRun(plan, settings, extraLists = [], scope) {
     const samples = plan.samples;
-    const files = samples.reduce((n, s) => n + sampleFiles(s).length, 0);
-    const bytes = samples.reduce((n, s) => n + sampleBytes(s), 0);
     await publish({
         outcome: 'dry-run',
-        api_url: report_originOf(settings.apiUrl),
+        api_url: originOf(settings.apiUrl),
         totals: { ...emptyTotals(), samples: samples.length },
         ...(scope ? { scope } : {}),
         sample_ids: [],
@@ -38176,7 +38175,7 @@ async function reportDryRun(plan, settings, extraLists = [], scope) {
     }, extraLists);
     await writeSummary(limit => planSummary({
         heading: `${HEADING} (dry run)`,
-        totals: `${scopeLead(scope)}Dry run: ${count(samples.length, 'sample')} (${count(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${report_originOf(settings.apiUrl)}; nothing was sent.`,
+        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
         samples
     }, limit));
 }
@@ -38184,7 +38183,7 @@ async function reportDryRun(plan, settings, extraLists = [], scope) {
 async function reportNothingToUpload(settings, plan) {
     await publish({
         outcome: 'nothing to upload',
-        api_url: report_originOf(settings.apiUrl),
+        api_url: originOf(settings.apiUrl),
         totals: emptyTotals(),
         sample_ids: [],
         samples: [],

@@ -4,6 +4,7 @@ import { describeSize } from '../shared/format.js'
 import { buildRouteInitBody } from '../contract/init-body.js'
 import { Outputs } from '../shared/constants.js'
 import { displayPath } from '../shared/paths.js'
+import { originOf } from '../shared/url-policy.js'
 import { sampleBytes, sampleFiles } from '../shared/sample.js'
 import type {
   Compression,
@@ -120,8 +121,6 @@ export function printPlan(plan: Plan, settings: Settings, scope?: string): void 
     ]
   }
 
-  let files = 0
-  let bytes = 0
   core.startGroup(`Dry run: ${count} sample${count === 1 ? '' : 's'} planned`)
   try {
     plan.samples.forEach((sample, index) => {
@@ -134,22 +133,24 @@ export function printPlan(plan: Plan, settings: Settings, scope?: string): void 
       }
       const call = route === 'multipart' ? 'init_multipart_upload' : 'init_upload'
       core.info(`  ${call} body: ${JSON.stringify(buildRouteInitBody(sample, settings))}`)
-      files += sampleFiles(sample).reduce((n, source) => n + source.segments.length, 0)
-      bytes += sampleBytes(sample)
     })
   } finally {
     core.endGroup()
   }
-  core.info(
-    `Dry run${scope ? ` (${scope})` : ''}: ${count} sample${count === 1 ? '' : 's'} (${files} file${files === 1 ? '' : 's'}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`
-  )
+  core.info(`Dry run${scope ? ` (${scope})` : ''}: ${dryRunTotals(plan.samples, settings.apiUrl)}`)
 }
 
-/** The URL's origin only: never echo credentials a URL might carry. */
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return 'the API'
-  }
+/**
+ * "3 samples (8 files, 1.2 GB (…)) would be uploaded to https://…; nothing was sent.": the
+ * dry run's totals, in the log and the job summary alike. Files are the files on disk (each
+ * lane counts), the size is what would be sent.
+ */
+export function dryRunTotals(samples: readonly Sample[], apiUrl: string): string {
+  const files = samples.reduce(
+    (n, sample) => n + sampleFiles(sample).reduce((m, source) => m + source.segments.length, 0),
+    0
+  )
+  const bytes = samples.reduce((n, sample) => n + sampleBytes(sample), 0)
+  const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
+  return `${plural(samples.length, 'sample')} (${plural(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${originOf(apiUrl)}; nothing was sent.`
 }

@@ -13,9 +13,9 @@ import * as core from '@actions/core'
 import { statSync } from 'node:fs'
 import * as path from 'node:path'
 import { Outputs } from '../shared/constants.js'
-import { describeSize, formatCount } from '../shared/format.js'
+import { formatCount } from '../shared/format.js'
 import { displayPath } from '../shared/paths.js'
-import { sampleBytes, sampleFiles } from '../shared/sample.js'
+import { originOf } from '../shared/url-policy.js'
 import type {
   FailedSample,
   Plan,
@@ -31,6 +31,7 @@ import {
   ERROR_ANNOTATION_LIMIT,
   type Annotation
 } from './annotation-cap.js'
+import { dryRunTotals } from './dry-run.js'
 import { fitListOutputs, type ListOutput } from './output-budget.js'
 import {
   RESULTS_FILE_VERSION,
@@ -63,14 +64,6 @@ export function relativeEntry<T extends object>(entry: T, workspace: string): T 
       copy[key] = value.map(v => (typeof v === 'string' ? outputPath(v, workspace) : v))
   }
   return copy as T
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return url
-  }
 }
 
 function emptyTotals(): Totals {
@@ -488,8 +481,6 @@ export async function reportDryRun(
   scope?: string
 ): Promise<void> {
   const samples = plan.samples
-  const files = samples.reduce((n, s) => n + sampleFiles(s).length, 0)
-  const bytes = samples.reduce((n, s) => n + sampleBytes(s), 0)
   await publish(
     {
       outcome: 'dry-run',
@@ -509,7 +500,7 @@ export async function reportDryRun(
     planSummary(
       {
         heading: `${HEADING} (dry run)`,
-        totals: `${scopeLead(scope)}Dry run: ${count(samples.length, 'sample')} (${count(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${originOf(settings.apiUrl)}; nothing was sent.`,
+        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
         samples
       },
       limit

@@ -39,3 +39,12 @@ export function assertSecureUrl(raw: string, what: string): void {
   const reason = insecureUrlReason(raw, what)
   if (reason) throw new Error(reason)
 }
+
+/** The URL's origin only (never the credentials or path a URL may carry); "the API" when unparsable. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'the API'
+  }
+}
