@@ -8,13 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  startSandbox,
-  type LoggedRequest,
-  type Sandbox,
-  type SandboxOptions
-} from '../sandbox/emulator.js'
-import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
+import { type LoggedRequest, type Sandbox } from '../sandbox/emulator.js'
 import type { Sample, Settings, Source } from '../src/shared/types.js'
 import { keyForms } from '../src/upload/auth.js'
 import { MultipartRoute } from '../src/upload/multipart-route.js'
@@ -26,10 +20,11 @@ import {
 import { RetryPolicy } from '../src/upload/retry-helper.js'
 import type { RouteResult } from '../src/upload/route.js'
 import { UploadError } from '../src/upload/upload-error.js'
+import { e2eStorage, withFreshSandbox } from './helpers/e2e.js'
 import { captureStdout, sourceAt } from './helpers/fixtures.js'
 import { testSettings } from './helpers/settings.js'
 
-const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
+const storage = e2eStorage
 const API_KEY = 'route-test-key-0123456789abcdef'
 const MiB = 1024 * 1024
 const PART = 5 * MiB
@@ -117,14 +112,8 @@ async function send(
   return run
 }
 
-async function withSandbox(fn: (sandbox: Sandbox) => Promise<void>): Promise<void> {
-  const sandbox = await startSandbox({ apiKey: API_KEY, storage })
-  try {
-    await fn(sandbox)
-  } finally {
-    await sandbox.close()
-  }
-}
+const withSandbox = (fn: (sandbox: Sandbox) => Promise<void>): Promise<void> =>
+  withFreshSandbox(API_KEY, fn)
 
 const ofRoute = (sandbox: Sandbox, route: LoggedRequest['route']): LoggedRequest[] =>
   sandbox.requests.filter(r => r.route === route)

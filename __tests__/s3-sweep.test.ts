@@ -10,14 +10,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  startSandbox,
-  type LoggedRequest,
-  type Sandbox,
-  type SandboxOptions
-} from '../sandbox/emulator.js'
+import { type LoggedRequest, type Sandbox } from '../sandbox/emulator.js'
 import type { Fault } from '../sandbox/faults.js'
-import { radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import type { Sample, Source } from '../src/shared/types.js'
 import { keyForms } from '../src/upload/auth.js'
 import { MultipartRoute } from '../src/upload/multipart-route.js'
@@ -27,10 +21,11 @@ import type { RouteResult } from '../src/upload/route.js'
 import type { S3Calls, UploadsPage, UploadsPageMarker } from '../src/upload/s3-client.js'
 import { abortExtraUploads } from '../src/upload/s3-sweep.js'
 import { UploadError } from '../src/upload/upload-error.js'
+import { e2eStorage, withFreshSandbox } from './helpers/e2e.js'
 import { captureStdout, sourceAt } from './helpers/fixtures.js'
 import { testSettings } from './helpers/settings.js'
 
-const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
+const storage = e2eStorage
 const API_KEY = 'sweep-test-key-0123456789abcdef'
 const PART = 5 * 1024 * 1024
 
@@ -108,14 +103,8 @@ async function send(
   return run
 }
 
-async function withSandbox(fn: (sandbox: Sandbox) => Promise<void>): Promise<void> {
-  const sandbox = await startSandbox({ apiKey: API_KEY, storage })
-  try {
-    await fn(sandbox)
-  } finally {
-    await sandbox.close()
-  }
-}
+const withSandbox = (fn: (sandbox: Sandbox) => Promise<void>): Promise<void> =>
+  withFreshSandbox(API_KEY, fn)
 
 const ofRoute = (sandbox: Sandbox, route: LoggedRequest['route']): LoggedRequest[] =>
   sandbox.requests.filter(r => r.route === route)
