@@ -13,7 +13,7 @@ import { notAttempted, uploadSamples } from './upload/uploader.js'
 import { describeShare, selectShard } from './plan/shard.js'
 import { findExisting, previewExisting, withExisting } from './upload/existing.js'
 import { watchCancellation } from './upload/signals.js'
-import { UploadError } from './upload/upload-error.js'
+import { UploadError } from './shared/upload-error.js'
 import { Inputs } from './shared/constants.js'
 
 /**

@@ -1,6 +1,6 @@
 // Test helper: a Clock whose time moves only when the test says so (advance), running every
 // timer that falls due on the way, in order.
-import type { Clock } from '../../src/upload/stall-watchdog.js'
+import type { Clock } from '../../src/net/stall-watchdog.js'
 
 export interface ManualClock extends Clock {
   /** Moves time forward by `ms`, running each timer due on the way at its own time. */

@@ -4,14 +4,11 @@ import { formatBytes } from '../shared/format.js'
 import { redactText } from '../shared/redact.js'
 import { sampleBytes, sampleLabel } from '../shared/sample.js'
 import type { Sample, Settings, UploadedSample } from '../shared/types.js'
-import { keyForms } from './auth.js'
-import { OneCodexClient, type ListedSample } from './onecodex-client.js'
-import { baseDelayFromEnv, RetryPolicy } from './retry-helper.js'
-import { UploadError } from './upload-error.js'
+import { keyForms } from '../onecodex/auth.js'
+import { AWAITING_DATA, OneCodexClient, type ListedSample } from '../onecodex/client.js'
+import { baseDelayFromEnv, RetryPolicy } from '../net/retry-helper.js'
+import { UploadError } from '../shared/upload-error.js'
 import { sampleEntry, type SampleOutcome, type UploadResults } from './outcome.js'
-
-/** Visibility of a sample whose upload never completed. */
-export const AWAITING_DATA = 'awaiting data'
 
 /**
  * Longest `where` JSON of one listing request, before URL encoding (names are plain ASCII

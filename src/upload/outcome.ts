@@ -4,7 +4,7 @@
  * each other.
  */
 import type { FailedSample, Sample, UploadedSample } from '../shared/types.js'
-import type { AccountIssue } from './upload-error.js'
+import type { AccountIssue } from '../shared/upload-error.js'
 
 export type SampleOutcome =
   | { ok: true; sample: UploadedSample; durationMs: number }
