@@ -338,7 +338,7 @@ describe('faults: the action retries what can pass and reports what cannot', () 
           path: 'fasta/contigs.fa.gz',
           status: 'failed',
           error: expect.stringContaining('contigs.fa.gz'),
-          // The half-made sample was cancelled on One Codex (e2e-reruns.test.ts has the rest).
+          // The half-made sample was cancelled on One Codex (e2e/reruns.test.ts has the rest).
           sample_id: sandbox.samples().find(s => s.filename === 'contigs.fa.gz')?.sample_id,
           sample_cancelled: true
         }

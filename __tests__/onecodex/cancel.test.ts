@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { findOrphans, parseCreatedAt, withDeadline } from '../../src/onecodex/cancel.js'
-import type { ListedSample } from '../../src/onecodex/client.js'
+import type { ListedSample } from '../../src/onecodex/samples.js'
 
 const T0 = Date.parse('2026-05-01T12:00:00Z')
 const iso = (ms: number): string => new Date(ms).toISOString()

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startSandbox, type Sandbox } from '../../sandbox/emulator.js'
-import { OneCodexClient, parseInitResponse } from '../../src/onecodex/client.js'
+import { OneCodexClient } from '../../src/onecodex/client.js'
 import { isRetryable, UploadError } from '../../src/shared/upload-error.js'
 
 let sandbox: Sandbox
@@ -125,33 +125,5 @@ describe('OneCodexClient', () => {
       server.closeAllConnections()
       server.close()
     }
-  })
-})
-
-describe('parseInitResponse', () => {
-  it('stringifies field values and keeps their order', () => {
-    const init = parseInitResponse(
-      {
-        sample_id: 's1',
-        upload_url: 'https://bucket.s3.amazonaws.com',
-        additional_fields: { key: 'k', success_action_status: 201, acl: 'private', dropped: null }
-      },
-      'init_upload for a.fq',
-      false
-    )
-    expect(Object.entries(init.fields)).toEqual([
-      ['key', 'k'],
-      ['success_action_status', '201'],
-      ['acl', 'private']
-    ])
-  })
-  it('refuses answers without sample_id, upload_url, or the mate URL for a pair', () => {
-    expect(() => parseInitResponse({ upload_url: 'https://x' }, 'init', false)).toThrow(
-      'init answered without a sample_id.'
-    )
-    expect(() => parseInitResponse({ sample_id: 's' }, 'init', false)).toThrow('an upload_url')
-    expect(() =>
-      parseInitResponse({ sample_id: 's', upload_url: 'https://x' }, 'init', true)
-    ).toThrow('a paired_end_upload_url')
   })
 })

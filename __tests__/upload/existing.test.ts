@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/emulator.js'
-import type { ListedSample } from '../../src/onecodex/client.js'
+import type { ListedSample } from '../../src/onecodex/samples.js'
 import { OneCodexClient } from '../../src/onecodex/client.js'
 import type { Sample, Settings, Source } from '../../src/shared/types.js'
 import {

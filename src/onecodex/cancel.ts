@@ -1,4 +1,5 @@
-import { AWAITING_DATA, type ListedSample, type OneCodexClient } from './client.js'
+import type { OneCodexClient } from './client.js'
+import { AWAITING_DATA, type ListedSample } from './samples.js'
 import type { RetryPolicy } from '../net/retry-helper.js'
 
 /** How a cancel_upload ended: done, not needed (the upload had completed), or not done. */

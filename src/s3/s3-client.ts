@@ -1,66 +1,18 @@
 /**
- * The S3 calls of the multipart route, through `@aws-sdk/client-s3`. The SDK is loaded with a
+ * Connections to S3 for the multipart route, through `@aws-sdk/client-s3`. The SDK is loaded with a
  * dynamic import() the first time a sample takes this route, so ncc puts it in its own chunk and
  * runs that only need the standard route never load it (dist/index.js starts as fast as before).
  */
 import type * as http from 'node:http'
 import type * as https from 'node:https'
-import type { Readable } from 'node:stream'
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
 import { createAgent } from '../net/proxy.js'
-import { s3Error } from './s3-errors.js'
+import { s3Calls, type S3Calls, type Sdk } from './s3-calls.js'
 
 /** The temporary key pair init_multipart_upload hands out (no session token). */
 export interface S3Credentials {
   readonly accessKeyId: string
   readonly secretAccessKey: string
-}
-
-export interface CompletedPart {
-  readonly number: number
-  readonly etag: string
-}
-
-/** The calls of one multipart upload; every failure is an UploadError scrubbed of `secrets`. */
-export interface S3Calls {
-  createMultipartUpload(key: string, what: string, signal?: AbortSignal): Promise<string>
-  uploadPart(
-    target: { key: string; uploadId: string; partNumber: number },
-    body: Readable,
-    length: number,
-    what: string,
-    signal?: AbortSignal
-  ): Promise<string>
-  completeMultipartUpload(
-    target: { key: string; uploadId: string },
-    parts: readonly CompletedPart[],
-    what: string,
-    signal?: AbortSignal
-  ): Promise<void>
-  abortMultipartUpload(
-    target: { key: string; uploadId: string },
-    what: string,
-    signal?: AbortSignal
-  ): Promise<void>
-  /** One page of the open multipart uploads whose keys start with `prefix`. */
-  listMultipartUploads(
-    prefix: string,
-    page: UploadsPageMarker | undefined,
-    what: string,
-    signal?: AbortSignal
-  ): Promise<UploadsPage>
-}
-
-/** Where the next page of ListMultipartUploads starts. */
-export interface UploadsPageMarker {
-  readonly keyMarker: string
-  readonly uploadIdMarker: string
-}
-
-export interface UploadsPage {
-  readonly uploads: readonly { key: string; uploadId: string }[]
-  /** Set when S3 said the listing is truncated. */
-  readonly next?: UploadsPageMarker
 }
 
 export interface S3ConnectionOptions {
@@ -82,7 +34,6 @@ const SILENT_LOGGER = {
   error: (): void => undefined
 }
 
-type Sdk = typeof import('@aws-sdk/client-s3')
 let sdkPromise: Promise<Sdk> | undefined
 
 /** Loads the SDK once (its Node-version notice silenced: the action runs on node20 runners). */
@@ -116,92 +67,7 @@ export class S3Connections {
   async calls(credentials: S3Credentials, bucket: string, secrets: string[]): Promise<S3Calls> {
     const sdk = await loadS3Sdk()
     const client = this.client(sdk, credentials)
-    const fail = (what: string, error: unknown): Error => s3Error(what, error, secrets)
-    const send = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-      try {
-        return await run()
-      } catch (error) {
-        throw fail(what, error)
-      }
-    }
-    return {
-      createMultipartUpload: (key, what, signal) =>
-        send(what, async () => {
-          const out = await client.send(
-            new sdk.CreateMultipartUploadCommand({
-              Bucket: bucket,
-              Key: key,
-              ServerSideEncryption: 'AES256'
-            }),
-            { abortSignal: signal }
-          )
-          if (!out.UploadId) throw fail(what, new Error('S3 answered without an UploadId'))
-          return out.UploadId
-        }),
-      uploadPart: (target, body, length, what, signal) =>
-        send(what, async () => {
-          const out = await client.send(
-            new sdk.UploadPartCommand({
-              Bucket: bucket,
-              Key: target.key,
-              UploadId: target.uploadId,
-              PartNumber: target.partNumber,
-              ContentLength: length,
-              Body: body
-            }),
-            { abortSignal: signal }
-          )
-          if (!out.ETag) throw fail(what, new Error('S3 answered without an ETag'))
-          return out.ETag
-        }),
-      completeMultipartUpload: (target, parts, what, signal) =>
-        send(what, async () => {
-          await client.send(
-            new sdk.CompleteMultipartUploadCommand({
-              Bucket: bucket,
-              Key: target.key,
-              UploadId: target.uploadId,
-              MultipartUpload: {
-                Parts: parts.map(part => ({ PartNumber: part.number, ETag: part.etag }))
-              }
-            }),
-            { abortSignal: signal }
-          )
-        }),
-      abortMultipartUpload: (target, what, signal) =>
-        send(what, async () => {
-          await client.send(
-            new sdk.AbortMultipartUploadCommand({
-              Bucket: bucket,
-              Key: target.key,
-              UploadId: target.uploadId
-            }),
-            { abortSignal: signal }
-          )
-        }),
-      listMultipartUploads: (prefix, page, what, signal) =>
-        send(what, async () => {
-          const out = await client.send(
-            new sdk.ListMultipartUploadsCommand({
-              Bucket: bucket,
-              Prefix: prefix,
-              KeyMarker: page?.keyMarker,
-              UploadIdMarker: page?.uploadIdMarker
-            }),
-            { abortSignal: signal }
-          )
-          const uploads = (out.Uploads ?? []).flatMap(upload =>
-            upload.Key !== undefined && upload.UploadId
-              ? [{ key: upload.Key, uploadId: upload.UploadId }]
-              : []
-          )
-          const next =
-            out.IsTruncated === true
-              ? { keyMarker: out.NextKeyMarker ?? '', uploadIdMarker: out.NextUploadIdMarker ?? '' }
-              : undefined
-          return { uploads, next }
-        })
-    }
+    return s3Calls(sdk, client, bucket, secrets)
   }
 
   /** Closes the kept-alive connections. */

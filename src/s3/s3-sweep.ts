@@ -6,7 +6,7 @@
  * one the file used is aborted. Best effort: a failure here never fails the sample, it warns.
  */
 import type { RetryPolicy } from '../net/retry-helper.js'
-import type { S3Calls, UploadsPageMarker } from './s3-client.js'
+import type { S3Calls, UploadsPageMarker } from './s3-calls.js'
 import { UploadError } from '../shared/upload-error.js'
 
 export interface SweepOptions {

@@ -1,11 +1,13 @@
 import * as core from '@actions/core'
+import type { Share } from '../plan/share.js'
 import { Inputs } from '../shared/constants.js'
 import { formatBytes } from '../shared/format.js'
 import { redactText } from '../shared/redact.js'
 import { sampleBytes, sampleLabel } from '../shared/sample.js'
 import type { Sample, Settings, UploadedSample } from '../shared/types.js'
 import { keyForms } from '../onecodex/auth.js'
-import { AWAITING_DATA, OneCodexClient, type ListedSample } from '../onecodex/client.js'
+import { OneCodexClient } from '../onecodex/client.js'
+import { AWAITING_DATA, type ListedSample } from '../onecodex/samples.js'
 import { baseDelayFromEnv, RetryPolicy } from '../net/retry-helper.js'
 import { UploadError } from '../shared/upload-error.js'
 import { sampleEntry, type SampleOutcome, type UploadResults } from './outcome.js'
@@ -182,6 +184,37 @@ export async function findExisting(
     }
   })
   return { existing, requests }
+}
+
+/**
+ * What the skip-existing stage found: the samples to skip (`found`, absent without
+ * skip-existing), or why the lookup failed (`failed`): then nothing may be uploaded.
+ */
+export interface ExistingStage {
+  found?: ExistingLookup
+  failed?: string
+}
+
+/**
+ * The skip-existing stage: a read-only lookup before any upload. When it fails, its reason is
+ * said as an error (a 401/402 as the account-level cause, naming the input to check) and the
+ * stage says why nothing will be uploaded.
+ */
+export async function lookUpExisting(share: Share, settings: Settings): Promise<ExistingStage> {
+  try {
+    return settings.skipExisting ? { found: await findExisting(share.samples, settings) } : {}
+  } catch (error) {
+    const reason =
+      error instanceof UploadError && error.account
+        ? error.account.message
+        : error instanceof Error
+          ? error.message
+          : String(error)
+    core.error(reason)
+    return {
+      failed: `${Inputs.SkipExisting} could not ask One Codex which samples it already holds (see the error above).`
+    }
+  }
 }
 
 /**

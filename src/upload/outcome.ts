@@ -3,7 +3,7 @@
  * that the uploader and the modules it calls (skip-existing, cancel) share it without importing
  * each other.
  */
-import type { FailedSample, Sample, UploadedSample } from '../shared/types.js'
+import type { FailedSample, FailureStatus, Sample, UploadedSample } from '../shared/types.js'
 import type { AccountIssue } from '../shared/upload-error.js'
 
 export type SampleOutcome =
@@ -50,4 +50,14 @@ export function sampleEntry(
     if (sha256) entry.paired_end_sha256 = sha256[1]
   }
   return entry
+}
+
+/** The `failed` entry of a sample: its path(s), the error, and how it ended when not plainly failed. */
+export function failureOf(sample: Sample, error: string, status?: FailureStatus): FailedSample {
+  return {
+    path: sample.file.path,
+    error,
+    ...(sample.mate ? { paired_end_path: sample.mate.path } : {}),
+    ...(status ? { status } : {})
+  }
 }

@@ -12,11 +12,7 @@ import { type LoggedRequest, type Sandbox } from '../../../sandbox/emulator.js'
 import type { Sample, Settings, Source } from '../../../src/shared/types.js'
 import { keyForms } from '../../../src/onecodex/auth.js'
 import { MultipartRoute } from '../../../src/upload/routes/multipart-route.js'
-import {
-  apiPathOf,
-  OneCodexClient,
-  parseInitMultipartResponse
-} from '../../../src/onecodex/client.js'
+import { OneCodexClient } from '../../../src/onecodex/client.js'
 import { RetryPolicy } from '../../../src/net/retry-helper.js'
 import type { RouteResult } from '../../../src/upload/routes/route.js'
 import { UploadError } from '../../../src/shared/upload-error.js'
@@ -478,67 +474,3 @@ describe(`the multipart route against the sandbox (${storage === 'builtin' ? 'bu
 function slowDown(): string {
   return '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'
 }
-
-describe('the callback_url rule (the API key goes to the API host only)', () => {
-  const api = 'https://app.onecodex.com'
-  it('takes a path on the API host, or an absolute URL under api-url', () => {
-    expect(apiPathOf('/api/import_file_from_s3', api)).toBe('/api/import_file_from_s3')
-    expect(apiPathOf('https://app.onecodex.com/api/import_file_from_s3', api)).toBe(
-      '/api/import_file_from_s3'
-    )
-    expect(apiPathOf('/api/x', 'http://127.0.0.1:8080/')).toBe('/api/x')
-  })
-
-  it.each([
-    'https://evil.example/api/import_file_from_s3',
-    '//evil.example/api',
-    'https://app.onecodex.com.evil.example/api',
-    'https://app.onecodex.com@evil.example/api',
-    '@evil.example/api',
-    'api/import_file_from_s3',
-    '/\\evil.example/api',
-    '/api/\nx',
-    'http://app.onecodex.com/api/import_file_from_s3',
-    ''
-  ])('refuses %j', raw => {
-    expect(apiPathOf(raw, api)).toBeUndefined()
-  })
-})
-
-describe('parseInitMultipartResponse', () => {
-  const answer = {
-    sample_id: 'abc',
-    s3_bucket: 'bucket',
-    file_id: 'user_1/file_2/x_R1.fq',
-    paired_end_file_id: 'user_1/file_3/x_R2.fq',
-    upload_aws_access_key_id: 'AKID',
-    upload_aws_secret_access_key: 'SECRET',
-    callback_url: '/api/import_file_from_s3'
-  }
-
-  it('reads every field the route needs', () => {
-    expect(parseInitMultipartResponse(answer, 'init', true)).toEqual({
-      sampleId: 'abc',
-      bucket: 'bucket',
-      fileId: 'user_1/file_2/x_R1.fq',
-      pairedEndFileId: 'user_1/file_3/x_R2.fq',
-      accessKeyId: 'AKID',
-      secretAccessKey: 'SECRET',
-      callbackUrl: '/api/import_file_from_s3'
-    })
-  })
-
-  it('refuses an answer without a field, naming it but never a value', () => {
-    for (const field of Object.keys(answer)) {
-      const partial: Record<string, unknown> = { ...answer }
-      delete partial[field]
-      const paired = field === 'paired_end_file_id'
-      expect(() =>
-        parseInitMultipartResponse(partial, 'init_multipart_upload for x', true)
-      ).toThrow(`init_multipart_upload for x answered without a ${field}.`)
-      if (paired)
-        expect(parseInitMultipartResponse(partial, 'init', false).pairedEndFileId).toBeUndefined()
-    }
-    expect(() => parseInitMultipartResponse([], 'init', false)).toThrow('without a sample_id')
-  })
-})

@@ -6,7 +6,7 @@ import { redactFields, redactUrl, sensitiveValues } from '../../shared/redact.js
 import type { Sample, Source } from '../../shared/types.js'
 import { insecureUrlReason } from '../../shared/url-policy.js'
 import { cancelSample } from '../../onecodex/cancel.js'
-import type { InitUploadResponse } from '../../onecodex/client.js'
+import type { InitUploadResponse } from '../../onecodex/init-answers.js'
 import { ProgressReporter } from '../../net/progress.js'
 import type { RouteContext, RouteResult, UploadRoute } from './route.js'
 import { ExpiredPolicyError, StorageClient, type StorageTarget } from './storage-upload.js'

@@ -1,0 +1,143 @@
+import { basicAuthorization } from './auth.js'
+import { apiErrorOptions, proxyRoute } from './api-errors.js'
+import { createHttpClient, readBodyText, type HttpClient } from '../net/http.js'
+import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
+import { assertSecureUrl } from '../shared/url-policy.js'
+
+export interface OneCodexClientOptions {
+  /** Idle-socket timeout of API requests. Default 120 s. */
+  socketTimeoutMs?: number
+}
+
+/**
+ * The connection to api-url under every One Codex call: one HTTP client, HTTP Basic (key as
+ * username, empty password; the key goes to api-url only), JSON requests and answers, and
+ * whether api-url ever answered. One request per call: retries belong to the caller.
+ */
+export class ApiConnection {
+  protected readonly apiUrl: string
+  private readonly http: HttpClient
+  private readonly authorization: string
+  private answered = false
+  private firstUnreachable?: AccountIssue
+
+  constructor(apiUrl: string, apiKey: string, options: OneCodexClientOptions = {}) {
+    assertSecureUrl(apiUrl, 'api-url')
+    this.apiUrl = apiUrl.replace(/\/+$/, '')
+    this.authorization = basicAuthorization(apiKey)
+    this.http = createHttpClient(options.socketTimeoutMs)
+  }
+
+  /** True once api-url answered any request (whatever the status). */
+  get reached(): boolean {
+    return this.answered
+  }
+
+  /**
+   * While api-url has never answered: the first network failure, worded as the run's cause
+   * (naming api-url and whether a proxy was in the way). Undefined once it answered.
+   */
+  get unreachable(): AccountIssue | undefined {
+    return this.answered ? undefined : this.firstUnreachable
+  }
+
+  dispose(): void {
+    this.http.dispose()
+  }
+
+  /**
+   * A request to api-url that got no answer: the message names api-url and whether a proxy was
+   * in the way; before any answer, the first such failure is also kept as the run's cause.
+   */
+  private unreachableError(label: string, error: unknown): UploadError {
+    const failure = networkError(label, error)
+    const origin = new URL(this.apiUrl).origin
+    const { via, proxied } = proxyRoute(this.apiUrl)
+    if (!this.answered && !this.firstUnreachable) {
+      const reason = failure.message.replace(`${label} failed: `, '')
+      this.firstUnreachable = {
+        input: 'api-url',
+        message: `One Codex could not be reached at api-url ${origin} (${via}): ${reason}. Check the api-url input${proxied ? ' and the proxy settings (HTTPS_PROXY, NO_PROXY)' : ''}.`
+      }
+    }
+    return new UploadError(`${failure.message} (api-url ${origin}, ${via})`, {
+      code: failure.code,
+      status: failure.status,
+      retryable: failure.retryable
+    })
+  }
+
+  /**
+   * GET `pathAndQuery` on api-url: the parsed JSON answer and its headers. Any status but 2xx,
+   * and a body that is not JSON (an empty one included), is an error.
+   */
+  protected async getJson(
+    pathAndQuery: string,
+    label: string,
+    extraHeaders: Record<string, string>
+  ): Promise<{ json: unknown; headers: Record<string, string | string[] | undefined> }> {
+    let status: number
+    let text: string
+    let headers: Record<string, string | string[] | undefined>
+    try {
+      const response = await this.http.get(`${this.apiUrl}${pathAndQuery}`, {
+        authorization: this.authorization,
+        accept: 'application/json',
+        ...extraHeaders
+      })
+      status = response.message.statusCode ?? 0
+      this.answered = true
+      headers = response.message.headers
+      text = await readBodyText(response.message, 16 * 1024 * 1024)
+    } catch (error) {
+      throw this.unreachableError(label, error)
+    }
+    if (status < 200 || status >= 300)
+      throw httpError(label, status, text, headers, apiErrorOptions(status))
+    try {
+      return { json: JSON.parse(text) as unknown, headers }
+    } catch {
+      throw new UploadError(`${label} answered HTTP ${status} with a body that is not JSON.`, {
+        retryable: false
+      })
+    }
+  }
+
+  /** POST `body` as JSON to `path` on api-url: the parsed answer ({} for an empty one). */
+  protected async postJson(path: string, body: unknown, label: string): Promise<unknown> {
+    let status: number
+    let text: string
+    let headers: Record<string, string | string[] | undefined>
+    try {
+      const response = await this.http.post(`${this.apiUrl}${path}`, JSON.stringify(body), {
+        authorization: this.authorization,
+        'content-type': 'application/json',
+        accept: 'application/json'
+      })
+      status = response.message.statusCode ?? 0
+      this.answered = true
+      headers = response.message.headers
+      text = await readBodyText(response.message)
+    } catch (error) {
+      throw this.unreachableError(label, error)
+    }
+    if (status < 200 || status >= 300) {
+      const project = (body as { project?: unknown } | null)?.project
+      throw httpError(
+        label,
+        status,
+        text,
+        headers,
+        apiErrorOptions(status, typeof project === 'string' ? project : undefined)
+      )
+    }
+    if (text.trim() === '') return {}
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      throw new UploadError(`${label} answered HTTP ${status} with a body that is not JSON.`, {
+        retryable: false
+      })
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The report of a dry run: empty upload outputs, the plan in the results file and the job
+// summary.
+import { originOf } from '../shared/url-policy.js'
+import type { Share } from '../plan/share.js'
+import type { Plan, Sample, Settings } from '../shared/types.js'
+import { previewExisting } from '../upload/existing.js'
+import { dryRunTotals, planOutput, printPlan } from './dry-run.js'
+import type { ListOutput } from './output-budget.js'
+import {
+  emptyTotals,
+  HEADING,
+  publish,
+  relativeEntry,
+  scopeLead,
+  writeSummary,
+  type ReportSettings
+} from './publish.js'
+import type { PlannedRecord } from './results-file.js'
+import { planSummary } from './summary.js'
+
+/**
+ * The dry-run stage: the plan of this job's share printed, what One Codex already holds of it
+ * (with skip-existing; read-only), and the report. Nothing is uploaded.
+ */
+export async function dryRun(share: Share, plan: Plan, settings: Settings): Promise<void> {
+  printPlan({ ...plan, samples: share.samples }, settings, share.scope)
+  if (settings.skipExisting) await previewExisting(share.samples, settings)
+  await reportDryRun(
+    { ...plan, samples: share.samples },
+    settings,
+    [planOutput(share.samples, settings)],
+    share.scope
+  )
+}
+
+/**
+ * Reports a dry run: empty upload outputs, the plan in the results file and the job summary.
+ * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget; `scope` says
+ * which share of the plan a shard's job covers (`plan` then holds that share).
+ */
+export async function reportDryRun(
+  plan: Plan,
+  settings: ReportSettings,
+  extraLists: readonly ListOutput[] = [],
+  scope?: string
+): Promise<void> {
+  const samples = plan.samples
+  await publish(
+    {
+      outcome: 'dry-run',
+      api_url: originOf(settings.apiUrl),
+      totals: { ...emptyTotals(), samples: samples.length },
+      ...(scope ? { scope } : {}),
+      sample_ids: [],
+      samples: [],
+      failed: [],
+      problems: [],
+      warnings: plan.warnings,
+      planned: samples.map(s => plannedRecord(s, settings.workspace))
+    },
+    extraLists
+  )
+  await writeSummary(limit =>
+    planSummary(
+      {
+        heading: `${HEADING} (dry run)`,
+        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
+        samples
+      },
+      limit
+    )
+  )
+}
+
+function plannedRecord(sample: Sample, workspace: string): PlannedRecord {
+  return relativeEntry<PlannedRecord>(
+    {
+      path: sample.file.path,
+      filename: sample.file.filename,
+      size: sample.file.size,
+      ...(sample.mate
+        ? {
+            paired_end_path: sample.mate.path,
+            paired_end_filename: sample.mate.filename,
+            paired_end_size: sample.mate.size
+          }
+        : {}),
+      route: sample.route ?? 'standard'
+    },
+    workspace
+  )
+}

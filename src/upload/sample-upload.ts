@@ -1,0 +1,188 @@
+// One sample's life cycle: started on its route, then confirmed, cancelled with the job, or
+// failed; whatever it created on One Codex and did not confirm is cancelled.
+import { formatBytes, formatDuration, formatRate } from '../shared/format.js'
+import { redactText } from '../shared/redact.js'
+import { sampleBytes, sampleLabel } from '../shared/sample.js'
+import type { Route, Sample, Settings } from '../shared/types.js'
+import type { AccountStop } from '../onecodex/account-stop.js'
+import { keyForms } from '../onecodex/auth.js'
+import { cancelSample, withDeadline, type CancelResult } from '../onecodex/cancel.js'
+import type { OneCodexClient } from '../onecodex/client.js'
+import type { RetryPolicy } from '../net/retry-helper.js'
+import { sweepOrphans, trackInits, type InitTrack } from './init-track.js'
+import { failureOf, sampleEntry, type SampleOutcome } from './outcome.js'
+import type { UploadRoute } from './routes/route.js'
+
+export interface Cancellation {
+  /** Epoch ms the job was cancelled at, once it was. */
+  at: number | undefined
+}
+
+export interface Engine {
+  api: OneCodexClient
+  admin: OneCodexClient
+  routes: Record<Route, UploadRoute>
+  policy: RetryPolicy
+  log: (line: string) => void
+  warn: (line: string) => void
+  signal?: AbortSignal
+  cancellation: Cancellation
+  cleanupBudgetMs: number
+  /** Stops the run at the first account-level failure (401, 402, api-url unreachable). */
+  stop: AccountStop
+}
+
+export async function uploadOne(
+  sample: Sample,
+  settings: Settings,
+  engine: Engine
+): Promise<SampleOutcome> {
+  const { routes, policy, log, signal, cancellation } = engine
+  const started = Date.now()
+  const name = sampleLabel(sample)
+  const total = sampleBytes(sample)
+  // Server messages may echo the key or a policy back: every line of this sample, retry lines
+  // included, and its error are scrubbed of them before they are shown.
+  const secrets = keyForms(settings.apiKey)
+  const scrub = (text: string): string => redactText(text, secrets)
+  const say = (line: string): void => log(scrub(line))
+  const warn = (line: string): void => engine.warn(scrub(line))
+  const retry = policy.withLog(say)
+  const route = sample.route ?? 'standard'
+  const inits: InitTrack = { calls: 0 }
+  let createdId: string | undefined
+  say(
+    `${name}: starting upload of ${formatBytes(total)}${route === 'standard' ? '' : ` (${route} route)`}.`
+  )
+  const sending = routes[route]
+    .send(sample, {
+      settings,
+      api: trackInits(engine.api, inits),
+      retry,
+      say,
+      warn,
+      secrets,
+      onCreated: id => {
+        createdId = id
+      },
+      signal
+    })
+    .then(
+      result => ({ kind: 'done' as const, result }),
+      (error: unknown) => ({ kind: 'error' as const, error })
+    )
+  const abort = whenAborted(signal)
+  const ended = await Promise.race([
+    sending,
+    abort.aborted.then(() => ({ kind: 'aborted' as const }))
+  ]).finally(abort.release)
+
+  if (ended.kind === 'done') {
+    const { result } = ended
+    const durationMs = Date.now() - started
+    say(
+      `${name}: confirmed as sample ${result.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`
+    )
+    if (inits.calls > 1)
+      await sweepOrphans(sample, inits, result.sampleId, retry, engine.admin, say, warn)
+    const uploaded = sampleEntry(sample, result.sampleId, result.sha256)
+    uploaded.route = route
+    return { ok: true, sample: uploaded, durationMs }
+  }
+
+  // The job was cancelled while this sample was in flight (a failure caused by the teardown
+  // of its transfers counts as that too).
+  if (ended.kind === 'aborted' || cancellation.at !== undefined) {
+    const deadline = (cancellation.at ?? Date.now()) + engine.cleanupBudgetMs
+    // The route cleans up what it started on the storage side (AbortMultipartUpload) once its
+    // transfers fail: wait for that too, within the budget, or the run may end before it is sent.
+    const routeCleanup = withDeadline(
+      sending.then(() => undefined),
+      deadline,
+      () => undefined
+    )
+    let message = `cancelled: the job was cancelled while ${name} was uploading.`
+    let cancelled: boolean | undefined
+    if (createdId) {
+      const result = await cancelSample(engine.admin, retry, createdId, name, deadline)
+      message += ` ${cancelNote(createdId, result)}`
+      cancelled = result.outcome === 'cancelled'
+    }
+    await routeCleanup
+    const possible = inits.calls - (createdId ? 1 : 0)
+    if (inits.calls > 1 && possible > 0)
+      warn(
+        `${name}: ${inits.call ?? 'init_upload'} was sent ${inits.calls} times before the job was cancelled; up to ${possible} more sample${possible === 1 ? '' : 's'} named ${sample.file.filename} may be left awaiting data in One Codex (no time was left to look for them).`
+      )
+    say(`${name}: ${scrub(message)}`)
+    return {
+      ok: false,
+      failure: {
+        ...failureOf(sample, scrub(message), 'cancelled'),
+        ...(createdId ? { sample_id: createdId } : {}),
+        ...(cancelled !== undefined ? { sample_cancelled: cancelled } : {})
+      },
+      durationMs: Date.now() - started
+    }
+  }
+
+  const { error } = ended
+  const accountLevel = engine.stop.consider(error, engine.api)
+  let message = scrub(error instanceof Error ? error.message : String(error))
+  let cancelled: boolean | undefined
+  let note = ''
+  if (createdId) {
+    const result = await cancelSample(engine.admin, retry, createdId, name)
+    cancelled = result.outcome === 'cancelled'
+    note = ` ${scrub(cancelNote(createdId, result))}`
+    message += note
+  }
+  // The reason is told once, with the other failures at the end of the run.
+  say(
+    `${name}: failed after ${formatDuration(Date.now() - started)} (the reason is listed at the end).${note}`
+  )
+  // An account-level failure (api-url unreachable, key refused) would fail the listing too.
+  if (inits.calls > 1 && !accountLevel)
+    await sweepOrphans(sample, inits, createdId, retry, engine.admin, say, warn)
+  return {
+    ok: false,
+    failure: {
+      ...failureOf(sample, message),
+      ...(createdId ? { sample_id: createdId } : {}),
+      ...(cancelled !== undefined ? { sample_cancelled: cancelled } : {})
+    },
+    durationMs: Date.now() - started,
+    ...(accountLevel ? { accountLevel } : {})
+  }
+}
+
+/**
+ * Resolves when `signal` aborts (never, without one). `release` drops its listener: one per
+ * sample would otherwise pile up on the job's signal for the whole run.
+ */
+function whenAborted(signal: AbortSignal | undefined): {
+  aborted: Promise<void>
+  release: () => void
+} {
+  let release = (): void => undefined
+  const aborted = new Promise<void>(resolve => {
+    if (!signal) return
+    if (signal.aborted) return resolve()
+    const onAbort = (): void => resolve()
+    signal.addEventListener('abort', onAbort, { once: true })
+    release = () => signal.removeEventListener('abort', onAbort)
+  })
+  return { aborted, release }
+}
+
+/** The words for what cancel_upload did, appended to a failure's message. */
+function cancelNote(sampleId: string, result: CancelResult): string {
+  switch (result.outcome) {
+    case 'cancelled':
+      return `Sample ${sampleId} was cancelled on One Codex (cancel_upload), so it is not left awaiting data.`
+    case 'already complete':
+      return `cancel_upload of sample ${sampleId}: One Codex reports that its upload had already completed.`
+    default:
+      return `cancel_upload of sample ${sampleId} failed too (${result.error}); it may be left awaiting data in One Codex.`
+  }
+}
