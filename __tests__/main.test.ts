@@ -263,10 +263,11 @@ describe('run: upload', () => {
 })
 
 describe('run: a shard says which share it covers; every path is workspace-relative', () => {
-  // Six samples; with shard n = 2 (FNV-1a of the upload filename): shard 1 holds b.fq, d.fq and
-  // the merged lanes L_S1_R1_001.fastq.gz (a pair); shard 2 holds a.fq, c.fq and the pair p.
+  // Six samples; with shard n = 2 (the README's hash of the upload filename): shard 1 holds
+  // c.fq, g.fq and the merged lanes L_S1_R1_001.fastq.gz (a pair); shard 2 holds a.fq, b.fq and
+  // the pair p.
   beforeEach(() => {
-    for (const name of ['a.fq', 'b.fq', 'c.fq', 'd.fq']) ws.write(`sh/${name}`, fastq())
+    for (const name of ['a.fq', 'b.fq', 'c.fq', 'g.fq']) ws.write(`sh/${name}`, fastq())
     ws.write('sh/p_R1_001.fastq.gz', gz(fastq()))
     ws.write('sh/p_R2_001.fastq.gz', gz(fastq()))
     for (const lane of [1, 2])
@@ -305,15 +306,15 @@ describe('run: a shard says which share it covers; every path is workspace-relat
     expect(record).toMatchObject({ outcome: 'dry-run', scope: 'shard 1/2: 3 of 6 samples' })
     expect(record.planned?.map(p => [p.path, p.paired_end_path])).toEqual([
       ['sh/L_S1_L001_R1_001.fastq.gz', 'sh/L_S1_L001_R2_001.fastq.gz'],
-      ['sh/b.fq', undefined],
-      ['sh/d.fq', undefined]
+      ['sh/c.fq', undefined],
+      ['sh/g.fq', undefined]
     ])
     // The plan output: every path of every source and lane, workspace-relative.
     const plan = JSON.parse(result.outputs.plan) as {
       name: string
       sources: { path: string; segments: { path: string }[] }[]
     }[]
-    expect(plan.map(p => p.name)).toEqual(['L_S1_R1_001.fastq.gz', 'b.fq', 'd.fq'])
+    expect(plan.map(p => p.name)).toEqual(['L_S1_R1_001.fastq.gz', 'c.fq', 'g.fq'])
     expect(plan[0].sources.flatMap(s => s.segments.map(g => g.path))).toEqual([
       'sh/L_S1_L001_R1_001.fastq.gz',
       'sh/L_S1_L002_R1_001.fastq.gz',
@@ -338,7 +339,7 @@ describe('run: a shard says which share it covers; every path is workspace-relat
     })
     expect(JSON.parse(result.outputs.failed)).toEqual([
       expect.objectContaining({ path: 'sh/a.fq', status: 'not attempted' }),
-      expect.objectContaining({ path: 'sh/c.fq', status: 'not attempted' }),
+      expect.objectContaining({ path: 'sh/b.fq', status: 'not attempted' }),
       expect.objectContaining({
         path: 'sh/p_R1_001.fastq.gz',
         paired_end_path: 'sh/p_R2_001.fastq.gz',
@@ -370,7 +371,7 @@ describe('run: a shard says which share it covers; every path is workspace-relat
         })
         // The six others are held back, each by its workspace-relative path.
         expect(failed.slice(1).map(f => [f.status, f.path])).toEqual(
-          ['L_S1_L001_R1_001.fastq.gz', 'a.fq', 'b.fq', 'c.fq', 'd.fq', 'p_R1_001.fastq.gz'].map(
+          ['L_S1_L001_R1_001.fastq.gz', 'a.fq', 'b.fq', 'c.fq', 'g.fq', 'p_R1_001.fastq.gz'].map(
             name => ['not attempted', `sh/${name}`]
           )
         )

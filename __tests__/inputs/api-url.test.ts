@@ -30,16 +30,19 @@ describe('api-url must be an origin', () => {
     ['https://app.onecodex.com?team=1', 'a query (?team=1)', 'https://app.onecodex.com'],
     ['https://app.onecodex.com/#samples', 'a fragment (#samples)', 'https://app.onecodex.com'],
     ['http://127.0.0.1:8080/onecodex', 'a path (/onecodex)', 'http://127.0.0.1:8080']
-  ])('refuses %s before any request, naming api-url and what to write', async (raw, part, origin) => {
-    const { messages } = await read(raw)
-    if (part === undefined) {
-      expect(messages).toEqual([])
-      return
+  ])(
+    'refuses %s before any request, naming api-url and what to write',
+    async (raw, part, origin) => {
+      const { messages } = await read(raw)
+      if (part === undefined) {
+        expect(messages).toEqual([])
+        return
+      }
+      expect(messages).toEqual([
+        `Input api-url is "${raw}": it must be the origin of the One Codex API only (scheme, host and port), but it holds ${part}. The action adds the /api/v1/... paths itself: write ${origin}.`
+      ])
     }
-    expect(messages).toEqual([
-      `Input api-url is "${raw}": it must be the origin of the One Codex API only (scheme, host and port), but it holds ${part}. The action adds the /api/v1/... paths itself: write ${origin}.`
-    ])
-  })
+  )
 
   it('refuses credentials in the URL without repeating them', async () => {
     const { messages } = await read('https://user:s3cret@app.onecodex.com')
