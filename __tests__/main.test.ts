@@ -386,3 +386,43 @@ describe('run: a shard says which share it covers; every path is workspace-relat
     }
   )
 })
+
+describe('run: a facility-wide sample sheet and an api-url with a path', () => {
+  it('a 200,000-row sheet with rows of other runs: no crash, zero requests, every output written', async () => {
+    const name = (i: number): string => `Sample${i}_S${i}_R1_001.fastq.gz`
+    for (let i = 1; i <= 3; i++) {
+      ws.write(`run/${name(i)}`, gz(fastq()))
+      ws.write(`run/${name(i).replace('_R1_', '_R2_')}`, gz(fastq()))
+    }
+    const lines = ['filename,external_sample_id,platform']
+    for (let i = 1; i <= 200_000; i++) lines.push(`${name(i)},LIMS-${i},Illumina NovaSeq 6000`)
+    ws.write('facility.csv', lines.join('\n'))
+    const result = await runAction({ files: 'run/*.fastq.gz', 'sample-sheet': 'facility.csv' })
+    expect(sandbox.requests).toEqual([])
+    expect(result.exitCode).toBe(1)
+    // 20 unmatched rows told, one line for the other 199,977: as annotations, within the cap.
+    expect(result.errors[0]).toContain('facility.csv row 5, column filename is "Sample4_S4_R1_001')
+    expect(result.stdout).toContain(
+      'facility.csv: 199,977 more rows match no planned sample (rows 25 to 200001).'
+    )
+    const failed = JSON.parse(result.outputs.failed) as Record<string, string>[]
+    expect(failed.map(f => [f.status, f.path])).toEqual([
+      ['refused', 'facility.csv'],
+      ...[1, 2, 3].map(i => ['not attempted', `run/${name(i)}`])
+    ])
+    expect(result.summary).toContain('Nothing was sent: 21 problems found before upload.')
+    const record = JSON.parse(readFileSync(result.outputs['results-file'], 'utf8')) as ResultsRecord
+    expect(record.problems).toHaveLength(21)
+  })
+
+  it('api-url https://app.onecodex.com/api/v1 is refused before any request', async () => {
+    ws.write('in/x.fq', fastq())
+    const result = await runAction({ files: 'in/x.fq', 'api-url': `${sandbox.apiUrl}/api/v1` })
+    expect(sandbox.requests).toEqual([])
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toBe(
+      `::error::Input api-url is "${sandbox.apiUrl}/api/v1": it must be the origin of the One Codex API only (scheme, host and port), but it holds a path (/api/v1). The action adds the /api/v1/... paths itself: write ${sandbox.apiUrl}.`
+    )
+    expect(result.outputs['sample-ids']).toBe('[]')
+  })
+})

@@ -206,7 +206,7 @@ function parseMetadata(raw: string, problems: string[]): Settings['metadata'] {
     return undefined
   }
   const violations = validateMetadata(value)
-  problems.push(...violations.map(v => `Input ${Inputs.Metadata}: ${v}`))
+  for (const violation of violations) problems.push(`Input ${Inputs.Metadata}: ${violation}`)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
   return value
 }
