@@ -82,8 +82,15 @@ export async function planUploads(settings: Settings): Promise<Plan> {
   )
   append(problems, pairing.problems)
   append(warnings, pairing.warnings)
+  append(notices, pairing.notices)
 
-  const lanes = groupLanes(pairing.units, settings.lanes ?? 'merge', settings.paired, display)
+  // A single-end run's R1 lanes group as single-end files do, without waiting for mates.
+  const lanes = groupLanes(
+    pairing.units,
+    settings.lanes ?? 'merge',
+    settings.paired && !pairing.singleEnd,
+    display
+  )
   append(warnings, lanes.warnings)
   const prefix = settings.prefixWithDir ?? false
   const naming = nameUnits(lanes.units, prefix, display)
