@@ -263,10 +263,11 @@ describe('run: upload', () => {
 })
 
 describe('run: a shard says which share it covers; every path is workspace-relative', () => {
-  // Six samples; with shard n = 2 (FNV-1a of the upload filename): shard 1 holds b.fq, d.fq and
-  // the merged lanes L_S1_R1_001.fastq.gz (a pair); shard 2 holds a.fq, c.fq and the pair p.
+  // Six samples; with shard n = 2 (the README's hash of the upload filename): shard 1 holds
+  // c.fq, g.fq and the merged lanes L_S1_R1_001.fastq.gz (a pair); shard 2 holds a.fq, b.fq and
+  // the pair p.
   beforeEach(() => {
-    for (const name of ['a.fq', 'b.fq', 'c.fq', 'd.fq']) ws.write(`sh/${name}`, fastq())
+    for (const name of ['a.fq', 'b.fq', 'c.fq', 'g.fq']) ws.write(`sh/${name}`, fastq())
     ws.write('sh/p_R1_001.fastq.gz', gz(fastq()))
     ws.write('sh/p_R2_001.fastq.gz', gz(fastq()))
     for (const lane of [1, 2])
@@ -305,15 +306,15 @@ describe('run: a shard says which share it covers; every path is workspace-relat
     expect(record).toMatchObject({ outcome: 'dry-run', scope: 'shard 1/2: 3 of 6 samples' })
     expect(record.planned?.map(p => [p.path, p.paired_end_path])).toEqual([
       ['sh/L_S1_L001_R1_001.fastq.gz', 'sh/L_S1_L001_R2_001.fastq.gz'],
-      ['sh/b.fq', undefined],
-      ['sh/d.fq', undefined]
+      ['sh/c.fq', undefined],
+      ['sh/g.fq', undefined]
     ])
     // The plan output: every path of every source and lane, workspace-relative.
     const plan = JSON.parse(result.outputs.plan) as {
       name: string
       sources: { path: string; segments: { path: string }[] }[]
     }[]
-    expect(plan.map(p => p.name)).toEqual(['L_S1_R1_001.fastq.gz', 'b.fq', 'd.fq'])
+    expect(plan.map(p => p.name)).toEqual(['L_S1_R1_001.fastq.gz', 'c.fq', 'g.fq'])
     expect(plan[0].sources.flatMap(s => s.segments.map(g => g.path))).toEqual([
       'sh/L_S1_L001_R1_001.fastq.gz',
       'sh/L_S1_L002_R1_001.fastq.gz',
@@ -338,7 +339,7 @@ describe('run: a shard says which share it covers; every path is workspace-relat
     })
     expect(JSON.parse(result.outputs.failed)).toEqual([
       expect.objectContaining({ path: 'sh/a.fq', status: 'not attempted' }),
-      expect.objectContaining({ path: 'sh/c.fq', status: 'not attempted' }),
+      expect.objectContaining({ path: 'sh/b.fq', status: 'not attempted' }),
       expect.objectContaining({
         path: 'sh/p_R1_001.fastq.gz',
         paired_end_path: 'sh/p_R2_001.fastq.gz',
@@ -370,7 +371,7 @@ describe('run: a shard says which share it covers; every path is workspace-relat
         })
         // The six others are held back, each by its workspace-relative path.
         expect(failed.slice(1).map(f => [f.status, f.path])).toEqual(
-          ['L_S1_L001_R1_001.fastq.gz', 'a.fq', 'b.fq', 'c.fq', 'd.fq', 'p_R1_001.fastq.gz'].map(
+          ['L_S1_L001_R1_001.fastq.gz', 'a.fq', 'b.fq', 'c.fq', 'g.fq', 'p_R1_001.fastq.gz'].map(
             name => ['not attempted', `sh/${name}`]
           )
         )
@@ -384,4 +385,44 @@ describe('run: a shard says which share it covers; every path is workspace-relat
       }
     }
   )
+})
+
+describe('run: a facility-wide sample sheet and an api-url with a path', () => {
+  it('a 200,000-row sheet with rows of other runs: no crash, zero requests, every output written', async () => {
+    const name = (i: number): string => `Sample${i}_S${i}_R1_001.fastq.gz`
+    for (let i = 1; i <= 3; i++) {
+      ws.write(`run/${name(i)}`, gz(fastq()))
+      ws.write(`run/${name(i).replace('_R1_', '_R2_')}`, gz(fastq()))
+    }
+    const lines = ['filename,external_sample_id,platform']
+    for (let i = 1; i <= 200_000; i++) lines.push(`${name(i)},LIMS-${i},Illumina NovaSeq 6000`)
+    ws.write('facility.csv', lines.join('\n'))
+    const result = await runAction({ files: 'run/*.fastq.gz', 'sample-sheet': 'facility.csv' })
+    expect(sandbox.requests).toEqual([])
+    expect(result.exitCode).toBe(1)
+    // 20 unmatched rows told, one line for the other 199,977: as annotations, within the cap.
+    expect(result.errors[0]).toContain('facility.csv row 5, column filename is "Sample4_S4_R1_001')
+    expect(result.stdout).toContain(
+      'facility.csv: 199,977 more rows match no planned sample (rows 25 to 200001).'
+    )
+    const failed = JSON.parse(result.outputs.failed) as Record<string, string>[]
+    expect(failed.map(f => [f.status, f.path])).toEqual([
+      ['refused', 'facility.csv'],
+      ...[1, 2, 3].map(i => ['not attempted', `run/${name(i)}`])
+    ])
+    expect(result.summary).toContain('Nothing was sent: 21 problems found before upload.')
+    const record = JSON.parse(readFileSync(result.outputs['results-file'], 'utf8')) as ResultsRecord
+    expect(record.problems).toHaveLength(21)
+  })
+
+  it('api-url https://app.onecodex.com/api/v1 is refused before any request', async () => {
+    ws.write('in/x.fq', fastq())
+    const result = await runAction({ files: 'in/x.fq', 'api-url': `${sandbox.apiUrl}/api/v1` })
+    expect(sandbox.requests).toEqual([])
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toBe(
+      `::error::Input api-url is "${sandbox.apiUrl}/api/v1": it must be the origin of the One Codex API only (scheme, host and port), but it holds a path (/api/v1). The action adds the /api/v1/... paths itself: write ${sandbox.apiUrl}.`
+    )
+    expect(result.outputs['sample-ids']).toBe('[]')
+  })
 })

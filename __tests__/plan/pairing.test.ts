@@ -120,8 +120,12 @@ describe('pairFiles', () => {
     expect(pairing.warnings).toEqual([])
   })
 
-  it('refuses a lone R1, naming the missing mate', () => {
-    const pairing = pairFiles(['/w/d/X_R1_001.fastq.gz'], true, f => f.replace('/w/', ''))
+  it('refuses a lone R1 among pairs, naming the missing mate', () => {
+    const pairing = pairFiles(
+      ['/w/d/X_R1_001.fastq.gz', '/w/d/Y_R1_001.fastq.gz', '/w/d/Y_R2_001.fastq.gz'],
+      true,
+      f => f.replace('/w/', '')
+    )
     expect(pairing.problems).toEqual([
       {
         file: 'd/X_R1_001.fastq.gz',

@@ -54,6 +54,9 @@ describe('planUploads', () => {
     ws.write('in/mislabelled.fa', fastq())
     ws.write('in/plain.fq.gz', fastq())
     ws.write('in/lonely_R1_001.fastq.gz', gz(fastq()))
+    // A pair beside it: the run is paired-end, so the lone R1 is a mate left out.
+    ws.write('in/pair_R1_001.fastq.gz', gz(fastq()))
+    ws.write('in/pair_R2_001.fastq.gz', gz(fastq()))
     ws.write('in/good.fq', fastq())
 
     const plan = await planUploads(settings({ patterns: ['in/*'] }))

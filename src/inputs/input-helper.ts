@@ -94,9 +94,9 @@ export function getInputs(): InputResult {
     )
   }
 
-  const apiUrl = (core.getInput(Inputs.ApiUrl) || DEFAULT_API_URL).replace(/\/+$/, '')
-  const urlReason = insecureUrlReason(apiUrl, `Input ${Inputs.ApiUrl}`)
-  if (urlReason) problems.push(urlReason)
+  const api = parseApiUrl(core.getInput(Inputs.ApiUrl) || DEFAULT_API_URL)
+  if (api.problem) problems.push(api.problem)
+  const apiUrl = api.apiUrl
 
   const ifNoFilesFound = parseEnum(
     Inputs.IfNoFilesFound,
@@ -139,6 +139,38 @@ export function getInputs(): InputResult {
   return { settings, problems: problems.map(message => ({ message })) }
 }
 
+/**
+ * Reads `api-url`: One Codex's origin (scheme, host, optional port), to which the action adds
+ * the `/api/v1/...` paths itself. Trailing slashes are dropped; a path, query or fragment (e.g.
+ * `https://app.onecodex.com/api/v1`, copied from the API docs, which would make every request a
+ * 404) or a user name and password are refused, saying what to write. https only, except for
+ * loopback hosts (see insecureUrlReason). Returns the origin to use.
+ */
+export function parseApiUrl(raw: string): { apiUrl: string; problem?: string } {
+  const trimmed = raw.trim().replace(/\/+$/, '')
+  const insecure = insecureUrlReason(trimmed, `Input ${Inputs.ApiUrl}`)
+  if (insecure) return { apiUrl: trimmed, problem: insecure }
+  const url = new URL(trimmed)
+  if (url.username !== '' || url.password !== '') {
+    return {
+      apiUrl: url.origin,
+      problem: `Input ${Inputs.ApiUrl} holds a user name or password: it must be the origin of the One Codex API only, and the key goes in ${Inputs.ApiKey}. Write ${url.origin}.`
+    }
+  }
+  const parts: string[] = []
+  if (url.pathname !== '/' && url.pathname !== '') parts.push(`a path (${url.pathname})`)
+  // An empty `?` or `#` leaves url.search / url.hash empty, yet would still break every path.
+  const query = trimmed.indexOf('?')
+  const hash = trimmed.indexOf('#')
+  if (query >= 0 && (hash < 0 || query < hash)) parts.push(`a query (${url.search || '?'})`)
+  if (hash >= 0) parts.push(`a fragment (${url.hash || '#'})`)
+  if (parts.length === 0) return { apiUrl: url.origin }
+  return {
+    apiUrl: url.origin,
+    problem: `Input ${Inputs.ApiUrl} is "${raw}": it must be the origin of the One Codex API only (scheme, host and port), but it holds ${parts.join(' and ')}. The action adds the /api/v1/... paths itself: write ${url.origin}.`
+  }
+}
+
 /** Splits `files` into patterns: one a line, blank lines and `#` comments dropped. */
 export function parsePatterns(files: string): string[] {
   return files
@@ -174,7 +206,7 @@ function parseMetadata(raw: string, problems: string[]): Settings['metadata'] {
     return undefined
   }
   const violations = validateMetadata(value)
-  problems.push(...violations.map(v => `Input ${Inputs.Metadata}: ${v}`))
+  for (const violation of violations) problems.push(`Input ${Inputs.Metadata}: ${violation}`)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
   return value
 }

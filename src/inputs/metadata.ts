@@ -47,7 +47,7 @@ export function validateMetadata(value: Json): string[] {
     const at = jsonPath('metadata', key)
     const found = checkMetadataField(key, field, at)
     if (found) {
-      violations.push(...found)
+      for (const violation of found) violations.push(violation)
     } else {
       violations.push(
         `${at} is not a known metadata field (known: ${METADATA_FIELDS.join(', ')}). ` +

@@ -99,10 +99,10 @@ export function groupLanes(
     const stem = read ? read.key.slice(0, read.key.length - ext.extension.length) : ext.stem
     const key = `${path.dirname(unit.file)}\0${stem}`
     const lone = read && !unit.mate ? readName(name)?.mateName : undefined
-    groups.set(key, [
-      ...(groups.get(key) ?? []),
-      { unit, lane, ...(lone ? { missingMate: lone } : {}) }
-    ])
+    const member: Member = { unit, lane, ...(lone ? { missingMate: lone } : {}) }
+    const group = groups.get(key)
+    if (group) group.push(member)
+    else groups.set(key, [member])
   }
 
   const warnings: Problem[] = []
@@ -123,7 +123,7 @@ export function groupLanes(
           `${shown}: the lane files of ${members[0].lane.without} (${files} file${files === 1 ? '' : 's'}) are not merged into one sample because ${reasons.join('; ')}. ` +
           `Each lane is uploaded as its own sample (${Inputs.Lanes}: separate does so without this warning).`
       })
-      out.push(...members.map(m => single(m.unit)))
+      for (const member of members) out.push(single(member.unit))
       continue
     }
     const firstMate = members[0].unit.mate
@@ -155,7 +155,9 @@ function whyNotMerged(members: readonly Member[]): string[] {
   }
   const byLane = new Map<number, Member[]>()
   for (const member of members) {
-    byLane.set(member.lane.lane, [...(byLane.get(member.lane.lane) ?? []), member])
+    const same = byLane.get(member.lane.lane)
+    if (same) same.push(member)
+    else byLane.set(member.lane.lane, [member])
   }
   for (const [lane, same] of byLane) {
     if (same.length > 1) {
@@ -168,7 +170,8 @@ function whyNotMerged(members: readonly Member[]): string[] {
   // Lanes are numbered from 1: an L000 file is no lane of the run (a gap-free 1..n says so).
   if (byLane.has(0))
     reasons.push(`lanes are numbered from 1, but ${members[0].lane.text} is lane 0`)
-  const highest = Math.max(...byLane.keys())
+  let highest = 0
+  for (const lane of byLane.keys()) highest = Math.max(highest, lane)
   const missing: string[] = []
   for (let lane = 1; lane <= highest; lane++) {
     if (!byLane.has(lane)) missing.push(`L${String(lane).padStart(width, '0')}`)

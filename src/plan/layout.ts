@@ -128,7 +128,11 @@ export function nameClashes(
   for (const unit of units) {
     const uploads: [string, readonly string[]][] = [[unit.filename, unit.files]]
     if (unit.mates && unit.mateName !== undefined) uploads.push([unit.mateName, unit.mates])
-    for (const [name, files] of uploads) byName.set(name, [...(byName.get(name) ?? []), files])
+    for (const [name, files] of uploads) {
+      const same = byName.get(name)
+      if (same) same.push(files)
+      else byName.set(name, [files])
+    }
   }
   const problems: Problem[] = []
   for (const [name, uploads] of byName) {

@@ -1,5 +1,6 @@
 import * as path from 'node:path'
 import { parseExtension } from './file-check.js'
+import { Inputs } from '../shared/constants.js'
 import type { Problem } from '../shared/types.js'
 
 /** What a filename says about its read number. */
@@ -80,6 +81,13 @@ export interface Pairing {
   readonly units: readonly PathUnit[]
   readonly problems: readonly Problem[]
   readonly warnings: readonly Problem[]
+  /** The one notice of a single-end run (see `singleEnd`); empty otherwise. */
+  readonly notices: readonly Problem[]
+  /**
+   * True when `paired` but no matched file is read 2 of a pair while some are read 1 (`_R1`):
+   * a single-end run, whose R1 files are single-end samples (and whose lanes group as such).
+   */
+  readonly singleEnd: boolean
 }
 
 /**
@@ -87,7 +95,10 @@ export interface Pairing {
  * in the read number (`_R1`/`_R2`, or `_1`/`_2` on FASTQ; see {@link readName}) and share their
  * ending become one sample (R1 as `file`, R2 as `mate`); a lone `_R1`/`_R2` file is an error
  * naming its missing mate, a lone FASTQ `_1`/`_2` file is uploaded alone with a warning.
- * Without `paired`, every file is its own sample.
+ * A run where no file is read 2 (a MiSeq or NextSeq single-end run: only `*_R1_001.fastq.gz`)
+ * is single-end: its `_R1` files are samples of their own, with one notice, as One Codex's CLI
+ * uploads them. Trim Galore's `_val_1` files come from paired-end trimming only, so a lone one
+ * stays an error. Without `paired`, every file is its own sample.
  * `display` turns a path into the form used in messages and annotations.
  */
 export function pairFiles(
@@ -96,7 +107,14 @@ export function pairFiles(
   display: (file: string) => string = file => file
 ): Pairing {
   const sorted = [...new Set(files)].sort(byPath)
-  if (!paired) return { units: sorted.map(file => ({ file })), problems: [], warnings: [] }
+  const unpaired = (notices: Problem[] = [], singleEnd = false): Pairing => ({
+    units: sorted.map(file => ({ file })),
+    problems: [],
+    warnings: [],
+    notices,
+    singleEnd
+  })
+  if (!paired) return unpaired()
 
   const mates = new Map<string, { 1?: string; 2?: string }>()
   const names = new Map<string, ReadName>()
@@ -107,6 +125,9 @@ export function pairFiles(
     const key = `${path.dirname(file)}\0${name.key}`
     mates.set(key, { ...mates.get(key), [name.read]: file })
   }
+
+  const singleEnd = singleEndNotice(sorted, names, display)
+  if (singleEnd) return unpaired([singleEnd], true)
 
   const units: PathUnit[] = []
   const problems: Problem[] = []
@@ -139,7 +160,35 @@ export function pairFiles(
     units.push({ file })
   }
   // In path order already: a pair is placed where its R1 file is.
-  return { units, problems, warnings }
+  return { units, problems, warnings, notices: [], singleEnd: false }
+}
+
+/**
+ * The notice of a single-end run: no matched file is read 2 (in any style), no Trim Galore
+ * `_val_` file is among them, and some are `_R1` files. Undefined for any other run.
+ */
+function singleEndNotice(
+  sorted: readonly string[],
+  names: ReadonlyMap<string, ReadName>,
+  display: (file: string) => string
+): Problem | undefined {
+  const r1: string[] = []
+  let token = ''
+  for (const file of sorted) {
+    const name = names.get(file)
+    if (!name) continue
+    if (name.read === 2 || name.style === 'val') return undefined
+    if (name.style === 'R') {
+      r1.push(file)
+      token ||= name.token
+    }
+  }
+  if (r1.length === 0) return undefined
+  const files = r1.length === 1 ? `the ${token} file` : `the ${r1.length} ${token} files`
+  const mates = token.replace('1', '2')
+  return {
+    message: `No matched file is read 2 of a pair, so ${files} (${display(r1[0])}${r1.length > 1 ? ', ...' : ''}) ${r1.length === 1 ? 'is' : 'are'} uploaded as single-end ${r1.length === 1 ? 'sample' : 'samples'}, as for a single-end run (MiSeq, NextSeq). If this run is paired-end, its ${mates} files are missing from ${Inputs.Files}.`
+  }
 }
 
 /** Plain code-unit order: the same on every machine and locale. */

@@ -13,6 +13,7 @@ import {
 import { pairFiles } from './pairing.js'
 import { chooseRoute } from './route-choice.js'
 import { matchSheetRows, readSampleSheet, type SheetTargets } from './sample-sheet.js'
+import { append } from '../shared/arrays.js'
 import { displayPath } from '../shared/paths.js'
 import { sampleFiles } from '../shared/sample.js'
 import type { Plan, Problem, Sample, SampleInit, Settings, Source } from '../shared/types.js'
@@ -39,8 +40,11 @@ export async function planUploads(settings: Settings): Promise<Plan> {
 
   const display = (file: string): string => displayPath(file, settings.workspace)
   const discovery = await discoverFiles(settings.patterns, settings.workspace)
-  problems.push(...discovery.problems.map(p => (p.file ? { ...p, file: display(p.file) } : p)))
-  problems.push(...danglingProblems(discovery.dangling ?? [], display))
+  append(
+    problems,
+    discovery.problems.map(p => (p.file ? { ...p, file: display(p.file) } : p))
+  )
+  append(problems, danglingProblems(discovery.dangling ?? [], display))
   const { kept, skipped, notice } = skipNonSequence(discovery.files)
   if (notice) notices.push(notice)
   const bracketHints = discovery.bracketHints ?? []
@@ -62,34 +66,44 @@ export async function planUploads(settings: Settings): Promise<Plan> {
     }
     return freezePlan([], problems, warnings, notices)
   }
-  warnings.push(...bracketHints.map(message => ({ message })))
+  append(
+    warnings,
+    bracketHints.map(message => ({ message }))
+  )
 
   const checks = await checkAll(kept, display)
   // In path order: the checks finish in any order, the problems must not.
-  for (const file of kept) problems.push(...(checks.get(file.path)?.problems ?? []))
+  for (const file of kept) append(problems, checks.get(file.path)?.problems ?? [])
 
   const pairing = pairFiles(
     kept.map(f => f.path),
     settings.paired,
     display
   )
-  problems.push(...pairing.problems)
-  warnings.push(...pairing.warnings)
+  append(problems, pairing.problems)
+  append(warnings, pairing.warnings)
+  append(notices, pairing.notices)
 
-  const lanes = groupLanes(pairing.units, settings.lanes ?? 'merge', settings.paired, display)
-  warnings.push(...lanes.warnings)
+  // A single-end run's R1 lanes group as single-end files do, without waiting for mates.
+  const lanes = groupLanes(
+    pairing.units,
+    settings.lanes ?? 'merge',
+    settings.paired && !pairing.singleEnd,
+    display
+  )
+  append(warnings, lanes.warnings)
   const prefix = settings.prefixWithDir ?? false
   const naming = nameUnits(lanes.units, prefix, display)
-  problems.push(...naming.problems)
-  problems.push(...nameClashes(naming.units, prefix, display))
+  append(problems, naming.problems)
+  append(problems, nameClashes(naming.units, prefix, display))
 
   let inits = new Map<string, SampleInit>()
   if (settings.sampleSheet !== undefined) {
     const file = path.resolve(settings.workspace, settings.sampleSheet)
     const sheet = await readSampleSheet(file, display(file))
-    problems.push(...sheet.problems)
+    append(problems, sheet.problems)
     const matched = matchSheetRows(sheet, sheetTargets(naming.units))
-    problems.push(...matched.problems)
+    append(problems, matched.problems)
     inits = matched.init
   }
 
@@ -110,7 +124,7 @@ export async function planUploads(settings: Settings): Promise<Plan> {
       })
     }
     if (!file || (unit.mates && !mate)) {
-      unplanned.push(...unit.files, ...(unit.mates ?? []))
+      append(unplanned, [...unit.files, ...(unit.mates ?? [])])
       continue
     }
     const init = inits.get(unit.filename)
@@ -118,13 +132,13 @@ export async function planUploads(settings: Settings): Promise<Plan> {
     const choice = chooseRoute(sample, settings.uploadMethod, display, {
       interleaved: settings.interleaved
     })
-    problems.push(...choice.problems)
-    warnings.push(...choice.warnings)
+    append(problems, choice.problems)
+    append(warnings, choice.warnings)
     samples.push(Object.freeze({ ...sample, route: choice.route }))
   }
 
-  problems.push(...sharedIdentityProblems(settings, naming.units, inits))
-  problems.push(...sampleCountProblems(settings, naming.units.length))
+  append(problems, sharedIdentityProblems(settings, naming.units, inits))
+  append(problems, sampleCountProblems(settings, naming.units.length))
   if (problems.length === 0) return freezePlan(samples, problems, warnings, notices)
   // Reported as "not attempted": the samples no problem names a file of, and the files no
   // problem names of the samples that could not be planned.
@@ -155,7 +169,7 @@ async function unitSource(
     return only.filename === filename ? only : Object.freeze({ ...only, filename })
   }
   const merged = await mergeLanes(sources, filename, display)
-  problems.push(...merged.problems)
+  append(problems, merged.problems)
   return merged.source
 }
 
