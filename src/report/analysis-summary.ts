@@ -19,7 +19,7 @@ const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉']
 const TAIL_RESERVE = 1024
 const SEE_OUTPUT = 'every analysis is in the `analyses` output and the file named by `results-file`'
 
-/** An abundance in 0..1 as a bar of eighth blocks: 0.52 → "█████▏"; any share > 0 shows. */
+/** An abundance in 0..1 as a bar of eighth blocks: 0.52 → "█████▎"; any share > 0 shows. */
 export function abundanceBar(fraction: number, width = BAR_WIDTH): string {
   const eighths = Math.round(Math.min(1, Math.max(0, fraction)) * width * 8)
   const shown = fraction > 0 ? Math.max(1, eighths) : 0
