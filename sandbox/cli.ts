@@ -1,6 +1,7 @@
 /**
  * `npm run sandbox [-- --port 8080 --storage-port 8081 --key my-key --ttl 3600 --page-size 3
- * --seed-file seed.json --faults-file faults.json]`: a local One Codex upload API until Ctrl-C.
+ * --seed-file seed.json --faults-file faults.json --analysis-start-ms 1000 --analysis-run-ms 3000
+ * --analysis-file analysis.json]`: a local One Codex upload API until Ctrl-C.
  * Storage is radosgw when RADOSGW_ENDPOINT (and the other RADOSGW_* variables) are set, builtin
  * otherwise. Each request is printed as it is answered (route, method, path, status, S3 part;
  * never headers or bodies, which hold keys and policies).
@@ -10,12 +11,19 @@
  *   ids are printed as `seeded <id> <filename>` lines.
  * --faults-file: a JSON array of faults armed at start, each `{"route": ..., "fault": {...}}`
  *   (a queued Fault) or `{"route": ..., "failFile": "<filename>", "status": 500, "body"?: ...}`.
+ * --analysis-start-ms / --analysis-run-ms: how long after its import each sample's analysis
+ *   starts, and how long it runs (defaults 1000 and 3000).
+ * --analysis-file: a JSON array of AnalysisRule (`{"filename": "<name or glob>", "error"?: ...,
+ *   "runTimeMs"?: null, "startDelayMs"?: ..., "noAnalysis"?: true, "species"?: 12}`), first
+ *   match wins.
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { checkAnalysisOptions } from './classifications.js'
 import { isRoute } from './faults.js'
 import {
   startSandbox,
+  type AnalysisRule,
   type Fault,
   type FaultControl,
   type LoggedRequest,
@@ -88,13 +96,17 @@ async function main(): Promise<void> {
       'page-size': { type: 'string' },
       'seed-file': { type: 'string' },
       'faults-file': { type: 'string' },
+      'analysis-start-ms': { type: 'string' },
+      'analysis-run-ms': { type: 'string' },
+      'analysis-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
   if (values.help) {
     console.log(
       'usage: npm run sandbox -- [--port 8080] [--storage-port 8081] [--host 127.0.0.1] [--key sandbox-key] [--ttl 3600]\n' +
-        '                         [--page-size 3] [--seed-file seed.json] [--faults-file faults.json]'
+        '                         [--page-size 3] [--seed-file seed.json] [--faults-file faults.json]\n' +
+        '                         [--analysis-start-ms 1000] [--analysis-run-ms 3000] [--analysis-file analysis.json]'
     )
     return
   }
@@ -105,6 +117,24 @@ async function main(): Promise<void> {
   const seed = values['seed-file']
     ? ((await readJsonArray(values['seed-file'], 'seed-file')) as SeedSample[])
     : []
+  const millis = (name: 'analysis-start-ms' | 'analysis-run-ms'): number | undefined => {
+    const raw = values[name]
+    if (raw === undefined) return undefined
+    if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number of ms, got "${raw}".`)
+    return Number(raw)
+  }
+  const analysis = {
+    startDelayMs: millis('analysis-start-ms'),
+    runTimeMs: millis('analysis-run-ms'),
+    rules: values['analysis-file']
+      ? ((await readJsonArray(values['analysis-file'], 'analysis-file')) as AnalysisRule[])
+      : []
+  }
+  try {
+    checkAnalysisOptions(analysis)
+  } catch (error) {
+    throw new Error(`${values['analysis-file'] ?? 'analysis options'}: ${(error as Error).message}`)
+  }
   const radosgw = radosgwFromEnv()
   const sandbox = await startSandbox({
     apiKey: values.key,
@@ -113,7 +143,8 @@ async function main(): Promise<void> {
     storagePort: port(values['storage-port'], 'storage-port', 8081),
     policyTtlSeconds: values.ttl === undefined ? undefined : Number(values.ttl),
     storage: radosgw ?? 'builtin',
-    pageSize: pageSize === undefined ? undefined : Number(pageSize)
+    pageSize: pageSize === undefined ? undefined : Number(pageSize),
+    analysis
   })
   const seeded = seed.map(sample => [sandbox.seed(sample), sample.filename])
   if (values['faults-file']) {

@@ -9,7 +9,9 @@
  * - POST /api/v1/samples/init_multipart_upload, then S3 multipart uploads to storage with the
  *   credentials it hands out, then POST {callback_url} (/api/import_file_from_s3);
  * - POST /api/v1/samples/cancel_upload;
- * - GET /api/v1/samples (listing, see samples.ts), GET /api/v1/samples/{id}.
+ * - GET /api/v1/samples (listing, see samples.ts), GET /api/v1/samples/{id};
+ * - the analysis of each imported sample (see classifications.ts): GET /api/v1/classifications
+ *   (listing), GET /api/v1/classifications/{id}, GET /api/v1/classifications/{id}/results.
  */
 import { randomBytes } from 'node:crypto'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
@@ -21,7 +23,8 @@ import {
   checkInitBody,
   checkInitMultipartBody
 } from './api-schema.js'
-import { FaultBook, type ApiRoute, type Fault, type FaultControl } from './faults.js'
+import { Analyses, type AnalysisOptions, type SandboxClassification } from './classifications.js'
+import { FaultBook, type ApiRoute, type Fault, type FaultControl, type Route } from './faults.js'
 import {
   listen,
   logEntry,
@@ -45,6 +48,13 @@ import {
 import { startStorage, type PendingUpload, type StoredObject } from './storage.js'
 
 export type { ApiRoute, Fault, FaultControl, Route, S3Operation } from './faults.js'
+export type {
+  AnalysisOptions,
+  AnalysisRule,
+  ResultsTable,
+  SandboxClassification,
+  TaxonRow
+} from './classifications.js'
 export type { LoggedRequest, S3Details } from './http-util.js'
 export type { SampleOrigin, SampleState } from './samples.js'
 export type { PendingUpload, StoredObject } from './storage.js'
@@ -62,11 +72,22 @@ export interface SandboxOptions {
   apiPort?: number
   storagePort?: number
   /**
-   * GET /api/v1/samples: the page size when the request gives no per_page, and the most it
-   * hands out in one page (a larger per_page is cut to it), so that clients meet several
-   * pages. Default 3.
+   * GET /api/v1/samples and GET /api/v1/classifications: the page size when the request gives
+   * no per_page, and the most it hands out in one page (a larger per_page is cut to it), so
+   * that clients meet several pages. Default 3.
    */
   pageSize?: number
+  /**
+   * How each imported sample's analysis goes (start delay, run time, failures by filename,
+   * the clock); see classifications.ts. Default: every sample's analysis starts 1 s after its
+   * import and succeeds 3 s later.
+   */
+  analysis?: AnalysisOptions
+  /**
+   * The sandbox's clock, in epoch ms: when samples are created and imported, and so when their
+   * analyses start and complete. Default Date.now; tests pass one they move themselves.
+   */
+  now?: () => number
   /** Samples that exist before anything is uploaded ("from an earlier run"); see `seed`. */
   seed?: SeedSample[]
 }
@@ -133,6 +154,10 @@ export interface Sandbox {
   pendingUploads(): Promise<PendingUpload[]>
   /** Every sample, in creation order: seeded, and created or matched by an init route. */
   samples(): SandboxSample[]
+  /** Every scheduled analysis (started or not yet), in creation order, as of the sandbox's clock. */
+  classifications(): SandboxClassification[]
+  /** Requests received so far on `route` (all routes when omitted), answered or not. */
+  requestCount(route?: Route | 'other'): number
   close(): Promise<void>
 }
 
@@ -155,6 +180,7 @@ const API_PATHS: Record<string, { route: ApiRoute; method: 'GET' | 'POST' }> = {
   '/api/v1/samples/init_multipart_upload': { route: 'init_multipart_upload', method: 'POST' },
   '/api/v1/samples/cancel_upload': { route: 'cancel_upload', method: 'POST' },
   '/api/v1/samples': { route: 'list_samples', method: 'GET' },
+  '/api/v1/classifications': { route: 'list_classifications', method: 'GET' },
   [CALLBACK_PATH]: { route: 'callback', method: 'POST' }
 }
 
@@ -167,6 +193,9 @@ interface InitFields {
   project?: string | { $ref: string } | null
   tags?: { name: string }[]
 }
+
+const classificationRef = (id: string | null): { $ref: string } | null =>
+  id === null ? null : { $ref: `/api/v1/classifications/${id}` }
 
 const projectId = (project: InitFields['project']): string | null =>
   project == null
@@ -193,8 +222,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const requests: LoggedRequest[] = []
   const faults = new FaultBook()
+  const now = options.now ?? Date.now
+  const analyses = new Analyses(options.analysis, now)
   const userId = hex16()
-  const startedAt = Date.now()
+  const startedAt = now()
   const preuploaded = new Map<string, { externalSampleId?: string }>()
   const samples = new Map<string, SampleRecord>()
   const tagIds = new Map<string, string>()
@@ -245,7 +276,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       project: s.project === null ? null : { $ref: `/api/v1/projects/${s.project}` },
       tags: s.tags.map(name => ({ $ref: `/api/v1/tags/${tagId(name)}` })),
       metadata: { $ref: `/api/v1/metadata/${metadataIds.get(s.sample_id)}` },
-      primary_classification: null
+      primary_classification: classificationRef(analyses.primaryOf(s.sample_id))
     }
   }
 
@@ -289,7 +320,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     origin,
     state: 'awaiting data',
     size,
-    createdAt: new Date(),
+    createdAt: new Date(now()),
     project: projectId(init.project),
     tags: (init.tags ?? []).map(tag => tag.name),
     body,
@@ -359,6 +390,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       )
     }
     sample.state = 'complete'
+    analyses.imported(sample)
     return {
       status: 200,
       json: {
@@ -441,6 +473,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     sample.state = 'complete'
     sample.size = total
+    analyses.imported(sample)
     return { status: 200, json: { sample_id: sample.sample_id } }
   }
 
@@ -467,7 +500,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   /** The filenames a request concerns, for per-file faults. */
-  const filenamesOf = (route: ApiRoute, body: unknown, query: URLSearchParams): string[] => {
+  const filenamesOf = (
+    route: ApiRoute,
+    path: string,
+    body: unknown,
+    query: URLSearchParams
+  ): string[] => {
     const names = (sample: SampleRecord | undefined): string[] =>
       sample ? [sample.filename, sample.paired_end_filename ?? ''].filter(Boolean) : []
     const fields =
@@ -493,6 +531,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           return []
         }
       }
+      case 'get_sample':
+        return names(samples.get(decodeURIComponent(path.split('/')[4] ?? '')))
+      case 'get_classification':
+      case 'classification_results':
+        return strings(analyses.filenameOf(decodeURIComponent(path.split('/')[4] ?? '')))
+      case 'list_classifications':
+        return []
       default:
         return names(samples.get(String(fields.sample_id)))
     }
@@ -502,6 +547,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const known = API_PATHS[path]
     if (known) return known
     if (/^\/api\/v1\/samples\/[^/]+$/.test(path)) return { route: 'get_sample', method: 'GET' }
+    if (/^\/api\/v1\/classifications\/[^/]+$/.test(path)) {
+      return { route: 'get_classification', method: 'GET' }
+    }
+    if (/^\/api\/v1\/classifications\/[^/]+\/results$/.test(path)) {
+      return { route: 'classification_results', method: 'GET' }
+    }
     return { route: 'other' }
   }
 
@@ -578,7 +629,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       { status: number; body?: string; contentType?: string; retryAfter?: string } | undefined =
       fault?.kind === 'status'
         ? fault
-        : faults.forFile(route, filenamesOf(route, body, url.searchParams))
+        : faults.forFile(route, filenamesOf(route, path, body, url.searchParams))
     if (failure) {
       send(
         res,
@@ -628,6 +679,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         })
       case 'get_sample':
         return getSample(url.pathname.replace(/\/$/, ''))
+      case 'list_classifications':
+        return analyses.list(
+          url.searchParams,
+          pageSize,
+          String(req.headers['x-pagination-style'] ?? '').toLowerCase() === 'cursor'
+        )
+      case 'get_classification':
+        return analyses.get(decodeURIComponent(url.pathname.split('/')[4] ?? ''))
+      case 'classification_results':
+        return analyses.results(decodeURIComponent(url.pathname.split('/')[4] ?? ''))
     }
   }
 
@@ -647,7 +708,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (Number.isNaN(createdAt.getTime())) {
       throw new Error(`seed: createdAt ${String(sample.createdAt)} is not a date-time`)
     }
-    addSample({
+    const record = addSample({
       sample_id: sampleId,
       filename: sample.filename,
       ...(sample.paired_end_filename !== undefined
@@ -662,6 +723,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       body: undefined,
       keys: []
     })
+    // Imported when it was created: one from a day ago finished its analysis long ago.
+    if (record.state === 'complete') analyses.imported(record, createdAt.getTime())
     return sampleId
   }
   for (const sample of options.seed ?? []) seed(sample)
@@ -712,6 +775,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         keys: [...s.keys],
         body: s.body
       })),
+    classifications: () => analyses.snapshot(),
+    requestCount: route =>
+      route === undefined ? requests.length : requests.filter(r => r.route === route).length,
     close: async () => {
       await Promise.all([closeApi(), storage.close()])
     }

@@ -14,6 +14,9 @@ export type ApiRoute =
   | 'cancel_upload'
   | 'list_samples'
   | 'get_sample'
+  | 'list_classifications'
+  | 'get_classification'
+  | 'classification_results'
 
 /** The S3 REST operations the storage endpoint tells apart (by method, path and query). */
 export type S3Operation =
@@ -54,7 +57,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   'callback',
   'cancel_upload',
   'list_samples',
-  'get_sample'
+  'get_sample',
+  'list_classifications',
+  'get_classification',
+  'classification_results'
 ]
 
 export const isRoute = (value: unknown): value is Route =>
@@ -92,7 +98,9 @@ export interface FaultControl {
   add(route: Route, fault: Fault): void
   /**
    * Every request on `route` concerning `filename` gets `status` (and `body`), forever. For S3
-   * operations a request concerns the last segment of its object key (keys end in the filename).
+   * operations a request concerns the last segment of its object key (keys end in the filename);
+   * GET of a sample, of a classification or of its results concerns that sample's filename; a
+   * classification listing concerns no file.
    */
   failFile(filename: string, route: Route, status: number, body?: string): void
   clear(): void
