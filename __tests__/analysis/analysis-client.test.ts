@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { resultsFor } from '../../sandbox/classifications.js'
 import { startSandbox, type Sandbox } from '../../sandbox/emulator.js'
 import { OneCodexAnalysisClient, splitByLength } from '../../src/analysis/analysis-client.js'
-import { RetryPolicy } from '../../src/upload/retry-helper.js'
-import type { UploadError } from '../../src/upload/upload-error.js'
+import { RetryPolicy } from '../../src/net/retry-helper.js'
+import type { UploadError } from '../../src/shared/upload-error.js'
 import { startRawServer } from '../helpers/raw-server.js'
 
 let box: Sandbox | undefined

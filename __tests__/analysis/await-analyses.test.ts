@@ -10,7 +10,7 @@ import { OneCodexAnalysisClient } from '../../src/analysis/analysis-client.js'
 import { AnalysisStop, awaitAnalyses } from '../../src/analysis/await-analyses.js'
 import { formatPercent } from '../../src/analysis/top-species.js'
 import type { AnalysisResult } from '../../src/analysis/types.js'
-import { RetryPolicy } from '../../src/upload/retry-helper.js'
+import { RetryPolicy } from '../../src/net/retry-helper.js'
 import { startSandbox, type Sandbox } from '../../sandbox/emulator.js'
 import { world, type World } from './helpers.js'
 

@@ -10,7 +10,7 @@ import {
 } from '../../src/analysis/analysis-client.js'
 import { awaitAnalyses, type AwaitOptions } from '../../src/analysis/await-analyses.js'
 import type { AnalysisResult, AnalysisSample } from '../../src/analysis/types.js'
-import { RetryPolicy } from '../../src/upload/retry-helper.js'
+import { RetryPolicy } from '../../src/net/retry-helper.js'
 
 export interface World {
   box: Sandbox

@@ -6,10 +6,10 @@
  *
  * The one file of src/analysis/ that uses the upload engine's HTTP plumbing.
  */
-import { basicAuthorization } from '../upload/auth.js'
-import { createHttpClient, readBodyText, type HttpClient } from '../upload/http.js'
-import type { RetryPolicy } from '../upload/retry-helper.js'
-import { httpError, networkError, UploadError, type AccountIssue } from '../upload/upload-error.js'
+import { basicAuthorization } from '../onecodex/auth.js'
+import { createHttpClient, readBodyText, type HttpClient } from '../net/http.js'
+import type { RetryPolicy } from '../net/retry-helper.js'
+import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
 import { assertSecureUrl } from '../shared/url-policy.js'
 import type {
   AnalysisClient,

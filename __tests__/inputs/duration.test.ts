@@ -1,6 +1,6 @@
 /** parseDuration and describeDuration (src/inputs/duration.ts), as analysis-timeout reads them. */
 import { describe, expect, it } from '@jest/globals'
-import { ANALYSIS_TIMEOUT, describeDuration, parseDuration } from '../src/inputs/duration.js'
+import { ANALYSIS_TIMEOUT, describeDuration, parseDuration } from '../../src/inputs/duration.js'
 
 const parse = (raw: string): ReturnType<typeof parseDuration> =>
   parseDuration(raw, 'analysis-timeout', ANALYSIS_TIMEOUT)

@@ -11,9 +11,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { resultsFor, type TaxonRow } from '../sandbox/classifications.js'
-import { apiGet, apiPost, postForm, type Reply } from '../sandbox/client.js'
-import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/emulator.js'
+import { resultsFor, type TaxonRow } from '../../sandbox/classifications.js'
+import { apiGet, apiPost, postForm, type Reply } from '../../sandbox/client.js'
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/emulator.js'
 
 interface Classification {
   $uri: string

@@ -1,7 +1,7 @@
 /** The job summary's analyses section (src/report/analysis-summary.ts). */
 import { describe, expect, it } from '@jest/globals'
-import type { AnalysisResult } from '../src/analysis/types.js'
-import { abundanceBar, analysisSummary, analysisTotals } from '../src/report/analysis-summary.js'
+import type { AnalysisResult } from '../../src/analysis/types.js'
+import { abundanceBar, analysisSummary, analysisTotals } from '../../src/report/analysis-summary.js'
 
 const API = 'https://app.onecodex.com'
 
