@@ -1,6 +1,7 @@
 import type { InitMultipartUploadBody, InitUploadBody } from '../contract/init-body.js'
 import type { RetryPolicy } from '../net/retry-helper.js'
 import { UploadError } from '../shared/upload-error.js'
+import { append } from '../shared/arrays.js'
 import { ApiConnection } from './connection.js'
 import {
   apiPathOf,
@@ -154,7 +155,7 @@ export class OneCodexClient extends ApiConnection {
       const result = await retry.execute(`${label} (page ${page})`, () =>
         this.listSamplesPage(where, { cursor, perPage: options.perPage, label })
       )
-      samples.push(...result.samples)
+      append(samples, result.samples)
       if (!result.nextCursor) return samples
       if (seen.has(result.nextCursor) || page >= MAX_LIST_PAGES)
         throw new UploadError(

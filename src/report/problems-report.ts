@@ -121,7 +121,10 @@ function refusedEntries(problems: readonly Problem[], workspace: string): Failed
   for (const problem of problems) {
     // A problem of several files (a name clash, a lane group) refuses each of them.
     for (const file of new Set([problem.file, ...(problem.files ?? [])])) {
-      if (file) byFile.set(file, [...(byFile.get(file) ?? []), problem])
+      if (!file) continue
+      const list = byFile.get(file)
+      if (list) list.push(problem)
+      else byFile.set(file, [problem])
     }
   }
   return [...byFile].map(([file, list]) => {
