@@ -111,6 +111,55 @@ describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
     })
   })
 
+  it('a re-run of a pair this action uploaded is skipped: One Codex holds both mates’ bytes', async () => {
+    await withSandbox(async sandbox => {
+      const inputs = { files: 'run/lib_R*_001.fastq.gz', 'skip-existing': 'true' }
+      const first = await run(sandbox, inputs)
+      expect(first.exitCode).toBe(0)
+      const both =
+        (await fileSize('run/lib_R1_001.fastq.gz')) + (await fileSize('run/lib_R2_001.fastq.gz'))
+      // What One Codex records for the pair (the emulator as the API does): R1 + R2.
+      expect(sandbox.samples().map(s => s.size)).toEqual([both])
+      const second = await run(sandbox, inputs)
+      expect(second.exitCode).toBe(0)
+      expect(count(sandbox, 'init_upload')).toBe(1)
+      expect(samplesOf(second)).toEqual([
+        expect.objectContaining({
+          sample_id: idsOf(first)[0],
+          paired_end_filename: 'lib_R2_001.fastq.gz',
+          existing: true
+        })
+      ])
+      expect(second.stdout).not.toContain('::warning::')
+    })
+  })
+
+  it('after a `paired: false` run of R1, the pair is uploaded again with a warning naming the held sample', async () => {
+    await withSandbox(async sandbox => {
+      const alone = await run(sandbox, { files: 'run/lib_R1_001.fastq.gz', paired: 'false' })
+      expect(alone.exitCode).toBe(0)
+      const [held] = idsOf(alone)
+      const result = await run(sandbox, {
+        files: 'run/lib_R*_001.fastq.gz',
+        'skip-existing': 'true'
+      })
+      expect(result.exitCode).toBe(0)
+      // R2 reached One Codex this time: a new paired sample.
+      expect(count(sandbox, 'init_upload')).toBe(2)
+      const [pairSample] = samplesOf(result)
+      expect(pairSample.existing).toBeUndefined()
+      expect(pairSample.sample_id).not.toBe(held)
+      expect(pairSample.paired_end_filename).toBe('lib_R2_001.fastq.gz')
+      const created = sandbox.samples().find(s => s.sample_id === pairSample.sample_id)
+      expect(created).toMatchObject({ paired_end_filename: 'lib_R2_001.fastq.gz', confirmed: true })
+      const warning = result.stdout.split('\n').filter(line => line.startsWith('::warning'))
+      expect(warning).toHaveLength(1)
+      expect(warning[0]).toContain(`One Codex already holds sample ${held} named lib_R1_001.fastq.gz`)
+      expect(warning[0]).toContain("R1's size alone")
+      expect(warning[0]).toContain('may lack R2')
+    })
+  })
+
   it('a failed listing fails the step before anything is uploaded', async () => {
     await withSandbox(async sandbox => {
       sandbox.faults.add('list_samples', { kind: 'status', status: 503, times: 3 })
