@@ -154,7 +154,9 @@ describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
       expect(created).toMatchObject({ paired_end_filename: 'lib_R2_001.fastq.gz', confirmed: true })
       const warning = result.stdout.split('\n').filter(line => line.startsWith('::warning'))
       expect(warning).toHaveLength(1)
-      expect(warning[0]).toContain(`One Codex already holds sample ${held} named lib_R1_001.fastq.gz`)
+      expect(warning[0]).toContain(
+        `One Codex already holds sample ${held} named lib_R1_001.fastq.gz`
+      )
       expect(warning[0]).toContain("R1's size alone")
       expect(warning[0]).toContain('may lack R2')
     })

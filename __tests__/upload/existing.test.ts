@@ -105,7 +105,10 @@ describe('matchExisting: the skip-existing rule', () => {
 
   it('a listed sample without a size never counts', () => {
     const unknown = listed({ sampleId: 's1', size: undefined })
-    expect(matchExisting(sample, [unknown], undefined)).toEqual({ otherSize: [unknown], lacksMate: [] })
+    expect(matchExisting(sample, [unknown], undefined)).toEqual({
+      otherSize: [unknown],
+      lacksMate: []
+    })
   })
 })
 
