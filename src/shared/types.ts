@@ -148,6 +148,11 @@ export interface UploadedSample {
   route?: Route
   /** True when skip-existing found the sample already in One Codex: nothing was sent. */
   existing?: true
+  /**
+   * How it ended when not plainly: "the job was cancelled after this sample completed" (One
+   * Codex had completed it before the cancellation reached it; no `sha256` then).
+   */
+  note?: string
 }
 
 /** One sample that did not end confirmed, as reported in the `failed` output. */
