@@ -346,6 +346,9 @@ describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
       expect(result.summary).toContain(
         'confirmed (the job was cancelled after this sample completed)'
       )
+      expect(result.stdout).toContain(
+        '::error::The job was cancelled. The sample was uploaded and confirmed.'
+      )
     })
   })
 

@@ -149,8 +149,10 @@ export async function reportResults(
 
   const tally = tallyLine(totals)
   if (failed.length === 0) {
-    core.info(tally)
     if (file) core.info(`Complete record: ${file} (output results-file).`)
+    // Every sample had completed when the job was cancelled: the step still ends cancelled.
+    if (results.cancelled) core.setFailed(`The job was cancelled. ${tally}`)
+    else core.info(tally)
     return
   }
 
