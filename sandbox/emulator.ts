@@ -556,13 +556,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return { route: 'other' }
   }
 
-  const deliver = (
+  const deliver = async (
     req: IncomingMessage,
     res: ServerResponse,
     entry: LoggedRequest,
     answer: Answer,
     fault: Fault | undefined
-  ): void => {
+  ): Promise<void> => {
+    if (fault?.kind === 'late-answer') {
+      // The work is done; the answer leaves only later, if the client is still there.
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, fault.ms)
+        req.socket.once('close', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+      if (req.socket.destroyed) {
+        entry.lostStatus = answer.status
+        return
+      }
+    }
     if (fault?.kind !== 'lost-answer') {
       sendJson(res, entry, answer.status, answer.json, answer.headers)
       return
@@ -643,7 +657,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       )
       return
     }
-    deliver(req, res, entry, await answerFor(req, url, route, method, body, parsed, bytes), fault)
+    await deliver(
+      req,
+      res,
+      entry,
+      await answerFor(req, url, route, method, body, parsed, bytes),
+      fault
+    )
   }
 
   /** The answer to an API request whose body was read (before any lost-answer fault). */

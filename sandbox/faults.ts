@@ -92,6 +92,12 @@ export type Fault =
    * operations (not `storage`).
    */
   | { kind: 'lost-answer'; status?: number; body?: string; reset?: boolean; times?: number }
+  /**
+   * Do the work in full (the sample is created, the upload confirmed...), then hold the answer
+   * back for `ms` before sending it, as a slow gateway would: a client that gives up (or is
+   * cancelled) first never learns what was done. API routes only.
+   */
+  | { kind: 'late-answer'; ms: number; times?: number }
 
 export interface FaultControl {
   /** Queues a fault for the next request(s) on `route` (FIFO; `times` requests, default 1). */
@@ -128,6 +134,9 @@ export class FaultBook implements FaultControl {
     }
     if (fault.kind === 'lost-answer' && route === 'storage') {
       throw new Error('lost-answer faults apply to API routes and S3 operations, not storage')
+    }
+    if (fault.kind === 'late-answer' && !(API_ROUTES as readonly string[]).includes(route)) {
+      throw new Error('late-answer faults apply to API routes only')
     }
     const queue = this.queues.get(route) ?? []
     queue.push({ fault, left: times })

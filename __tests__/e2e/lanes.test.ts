@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { type Sandbox } from '../../sandbox/emulator.js'
 import { type ActionRun } from '../../sandbox/runner.js'
-import type { UploadedSample } from '../../src/shared/types.js'
+import type { FailedSample, UploadedSample } from '../../src/shared/types.js'
 import {
   bundleWorkspace,
   runAgainst,
@@ -183,6 +183,25 @@ describe(`lanes merged by streaming (${storageLabel})`, () => {
       ])
       expect(JSON.parse(result.outputs['sample-ids'])).toEqual([sample.sample_id])
       expect(result.stdout.replace(`::add-mask::${API_KEY}`, '')).not.toContain(API_KEY)
+    })
+  })
+
+  it('a merged sample that fails names every lane in failed (paths, paired_end_paths), and its sample is cancelled', async () => {
+    await withSandbox(async sandbox => {
+      sandbox.faults.failFile('S1_S1_R2_001.fastq.gz', 'storage', 400)
+      const result = await run(sandbox, {})
+      expect(result.exitCode).not.toBe(0)
+      const failed = JSON.parse(result.outputs.failed) as FailedSample[]
+      expect(failed).toEqual([
+        expect.objectContaining({
+          status: 'failed',
+          path: lanePath(1, 1),
+          paths: LANES.map(lane => lanePath(lane, 1)),
+          paired_end_path: lanePath(1, 2),
+          paired_end_paths: LANES.map(lane => lanePath(lane, 2)),
+          sample_cancelled: true
+        })
+      ])
     })
   })
 

@@ -111,6 +111,57 @@ describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
     })
   })
 
+  it('a re-run of a pair this action uploaded is skipped: One Codex holds both mates’ bytes', async () => {
+    await withSandbox(async sandbox => {
+      const inputs = { files: 'run/lib_R*_001.fastq.gz', 'skip-existing': 'true' }
+      const first = await run(sandbox, inputs)
+      expect(first.exitCode).toBe(0)
+      const both =
+        (await fileSize('run/lib_R1_001.fastq.gz')) + (await fileSize('run/lib_R2_001.fastq.gz'))
+      // What One Codex records for the pair (the emulator as the API does): R1 + R2.
+      expect(sandbox.samples().map(s => s.size)).toEqual([both])
+      const second = await run(sandbox, inputs)
+      expect(second.exitCode).toBe(0)
+      expect(count(sandbox, 'init_upload')).toBe(1)
+      expect(samplesOf(second)).toEqual([
+        expect.objectContaining({
+          sample_id: idsOf(first)[0],
+          paired_end_filename: 'lib_R2_001.fastq.gz',
+          existing: true
+        })
+      ])
+      expect(second.stdout).not.toContain('::warning::')
+    })
+  })
+
+  it('after a `paired: false` run of R1, the pair is uploaded again with a warning naming the held sample', async () => {
+    await withSandbox(async sandbox => {
+      const alone = await run(sandbox, { files: 'run/lib_R1_001.fastq.gz', paired: 'false' })
+      expect(alone.exitCode).toBe(0)
+      const [held] = idsOf(alone)
+      const result = await run(sandbox, {
+        files: 'run/lib_R*_001.fastq.gz',
+        'skip-existing': 'true'
+      })
+      expect(result.exitCode).toBe(0)
+      // R2 reached One Codex this time: a new paired sample.
+      expect(count(sandbox, 'init_upload')).toBe(2)
+      const [pairSample] = samplesOf(result)
+      expect(pairSample.existing).toBeUndefined()
+      expect(pairSample.sample_id).not.toBe(held)
+      expect(pairSample.paired_end_filename).toBe('lib_R2_001.fastq.gz')
+      const created = sandbox.samples().find(s => s.sample_id === pairSample.sample_id)
+      expect(created).toMatchObject({ paired_end_filename: 'lib_R2_001.fastq.gz', confirmed: true })
+      const warning = result.stdout.split('\n').filter(line => line.startsWith('::warning'))
+      expect(warning).toHaveLength(1)
+      expect(warning[0]).toContain(
+        `One Codex already holds sample ${held} named lib_R1_001.fastq.gz`
+      )
+      expect(warning[0]).toContain("R1's size alone")
+      expect(warning[0]).toContain('may lack R2')
+    })
+  })
+
   it('a failed listing fails the step before anything is uploaded', async () => {
     await withSandbox(async sandbox => {
       sandbox.faults.add('list_samples', { kind: 'status', status: 503, times: 3 })
@@ -246,6 +297,61 @@ describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
     })
   })
 
+  it('SIGINT while init_upload is in flight (One Codex already made the sample): it is found and cancelled', async () => {
+    await withSandbox(async sandbox => {
+      sandbox.faults.add('init_upload', { kind: 'late-answer', ms: 30_000 })
+      const { result, log, signalledAt, closedAt } = await cancelWhen(
+        sandbox,
+        { files: 'run/single.fastq' },
+        () => sandbox.samples().length > 0
+      )
+      expect(closedAt - signalledAt).toBeLessThan(7500)
+      expect(result.exitCode).not.toBe(0)
+      const [made] = sandbox.samples()
+      expect(sandbox.samples()).toHaveLength(1)
+      expect(made.state).toBe('cancelled')
+      expect(count(sandbox, 'list_samples')).toBeGreaterThanOrEqual(1)
+      expect(failedOf(result)).toEqual([
+        expect.objectContaining({ path: 'run/single.fastq', status: 'cancelled' })
+      ])
+      expect(log).toContain(
+        `single.fastq: init_upload was sent once before the job was cancelled and left 1 extra sample awaiting data (${made.sample_id}); cancelled 1 of them with cancel_upload.`
+      )
+      expect(log).not.toContain('no time was left')
+    })
+  })
+
+  it('SIGINT after One Codex completed the sample (confirm answer late): listed as confirmed, with a note', async () => {
+    await withSandbox(async sandbox => {
+      sandbox.faults.add('confirm_upload', { kind: 'late-answer', ms: 30_000 })
+      const { result, signalledAt, closedAt } = await cancelWhen(
+        sandbox,
+        { files: 'run/single.fastq' },
+        () => sandbox.samples()[0]?.state === 'complete'
+      )
+      expect(closedAt - signalledAt).toBeLessThan(7500)
+      // The job was cancelled: the step still fails.
+      expect(result.exitCode).not.toBe(0)
+      const [made] = sandbox.samples()
+      expect(made.state).toBe('complete')
+      expect(idsOf(result)).toEqual([made.sample_id])
+      expect(samplesOf(result)).toEqual([
+        expect.objectContaining({
+          sample_id: made.sample_id,
+          path: 'run/single.fastq',
+          note: 'the job was cancelled after this sample completed'
+        })
+      ])
+      expect(failedOf(result)).toEqual([])
+      expect(result.summary).toContain(
+        'confirmed (the job was cancelled after this sample completed)'
+      )
+      expect(result.stdout).toContain(
+        '::error::The job was cancelled. The sample was uploaded and confirmed.'
+      )
+    })
+  })
+
   it('three jobs with shard 1/3, 2/3, 3/3 upload every sample exactly once', async () => {
     await withSandbox(async sandbox => {
       const results: ActionRun[] = []
@@ -286,4 +392,45 @@ describe(`re-runs, clean-up and shards on the bundle (${storageLabel})`, () => {
 
 async function fileSize(relative: string): Promise<number> {
   return (await readFile(join(workspace, relative))).length
+}
+
+/**
+ * Runs the bundle on `inputs` and, once `ready()` holds, cancels it as the runner does (SIGINT,
+ * then SIGTERM 7.5 s later if still running): the run, its whole log, and when it was signalled
+ * and when it exited.
+ */
+async function cancelWhen(
+  sandbox: Sandbox,
+  inputs: Record<string, string>,
+  ready: () => boolean
+): Promise<{ result: ActionRun; log: string; signalledAt: number; closedAt: number }> {
+  let child: ChildProcess | undefined
+  let log = ''
+  let closedAt = 0
+  const finished = runAction({
+    workspace,
+    inputs: { 'max-attempts': '3', 'api-key': API_KEY, 'api-url': sandbox.apiUrl, ...inputs },
+    env: { ONECODEX_UPLOAD_RETRY_BASE_MS: '5' },
+    onSpawn: spawned => {
+      child = spawned
+      spawned.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
+      spawned.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
+      spawned.on('close', () => (closedAt = Date.now()))
+    }
+  })
+  const deadline = Date.now() + 20_000
+  while (!ready()) {
+    if (Date.now() > deadline) {
+      child?.kill('SIGKILL')
+      await finished
+      throw new Error(`the run never got ready to be cancelled; log:\n${log}`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+  const signalledAt = Date.now()
+  child!.kill('SIGINT')
+  const term = setTimeout(() => child!.kill('SIGTERM'), 7500)
+  const result = await finished
+  clearTimeout(term)
+  return { result, log, signalledAt, closedAt }
 }

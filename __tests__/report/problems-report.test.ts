@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { reportProblems, reportWarnings } from '../../src/report/problems-report.js'
+import type { FailedSample, Source } from '../../src/shared/types.js'
 import { captureStdout } from '../helpers/fixtures.js'
 import { errorLines, file, SETTINGS, useReportRunner, WORKSPACE } from '../helpers/report.js'
 
@@ -111,6 +112,37 @@ describe('reportProblems', () => {
       'Nothing was sent: 2 problems found before upload. 4 files refused, 1 file held back.'
     )
     expect(resultsFile()).toMatchObject({ totals: { refused: 4, not_attempted: 1 } })
+  })
+
+  it('a held-back merged sample names every lane (paths, paired_end_paths), as samples does', async () => {
+    const lanes = (read: 1 | 2): Source => {
+      const names = [1, 2].map(lane => path.join(WORKSPACE, 'run', `S1_L00${lane}_R${read}.fq.gz`))
+      return {
+        ...file(`S1_R${read}.fq.gz`, 20),
+        path: names[0],
+        segments: names.map(name => ({ path: name, size: 10 }))
+      }
+    }
+    const problems = [{ file: 'x.fq', message: 'x.fq: the file is empty (0 bytes).' }]
+    await captureStdout(() =>
+      reportProblems(problems, SETTINGS, {
+        samples: [],
+        problems,
+        warnings: [],
+        heldBack: [{ file: lanes(1), mate: lanes(2) }]
+      })
+    )
+    const held = (JSON.parse(outputs().failed) as FailedSample[]).find(
+      f => f.status === 'not attempted'
+    )
+    expect(held).toEqual({
+      path: 'run/S1_L001_R1.fq.gz',
+      paths: ['run/S1_L001_R1.fq.gz', 'run/S1_L002_R1.fq.gz'],
+      paired_end_path: 'run/S1_L001_R2.fq.gz',
+      paired_end_paths: ['run/S1_L001_R2.fq.gz', 'run/S1_L002_R2.fq.gz'],
+      status: 'not attempted',
+      error: 'not attempted: other files or inputs broke a rule, so nothing was sent.'
+    })
   })
 
   it('caps 40 problems at 9 annotations plus the failure line, and lists all of them in the log', async () => {

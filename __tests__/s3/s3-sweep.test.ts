@@ -21,6 +21,7 @@ import type { RouteResult } from '../../src/upload/routes/route.js'
 import type { S3Calls, UploadsPage, UploadsPageMarker } from '../../src/s3/s3-calls.js'
 import { abortExtraUploads } from '../../src/s3/s3-sweep.js'
 import { UploadError } from '../../src/shared/upload-error.js'
+import { S3Connections } from '../../src/s3/s3-client.js'
 import { e2eStorage, withFreshSandbox } from '../helpers/e2e.js'
 import { captureStdout, sourceAt } from '../helpers/fixtures.js'
 import { testSettings } from '../helpers/settings.js'
@@ -183,7 +184,7 @@ describe(`a CreateMultipartUpload whose answer was lost (${storage === 'builtin'
       const warned = warnings(run, name)
       expect(warned).toHaveLength(1)
       expect(warned[0]).toContain(
-        "may be left in One Codex's bucket, its parts kept until a lifecycle rule removes them."
+        "may be left in One Codex's bucket, its parts kept (billed storage) until a lifecycle rule removes them."
       )
       expect(warned[0]).toContain('AccessDenied: the temporary upload keys may not allow it')
       // The upload is honestly left behind: nothing else could be aborted.
@@ -250,6 +251,138 @@ describe(`a CreateMultipartUpload whose answer was lost (${storage === 'builtin'
       expect(ofRoute(sandbox, 's3:ListMultipartUploads')).toHaveLength(1)
       expect(ofRoute(sandbox, 's3:AbortMultipartUpload')).toHaveLength(2)
       expect(await sandbox.pendingUploads()).toEqual([])
+    })
+  })
+})
+
+/** S3 calls on the sandbox's bucket with the temporary keys init_multipart_upload hands out. */
+async function directCalls(
+  sandbox: Sandbox,
+  filename: string
+): Promise<{ calls: S3Calls; key: string; connections: S3Connections }> {
+  const api = new OneCodexClient(sandbox.apiUrl, API_KEY)
+  try {
+    const init = await api.initMultipartUpload({ filename }, filename)
+    const connections = new S3Connections({ endpoint: sandbox.storageUrl })
+    const calls = await connections.calls(
+      { accessKeyId: init.accessKeyId, secretAccessKey: init.secretAccessKey },
+      init.bucket,
+      [init.accessKeyId, init.secretAccessKey]
+    )
+    return { calls, key: init.fileId, connections }
+  } finally {
+    api.dispose()
+  }
+}
+
+describe(`the open-upload sweep under faults (${storage === 'builtin' ? 'builtin S3' : 'radosgw'})`, () => {
+  const sweepOptions = (calls: S3Calls, key: string, keep: string, lines: string[]) => ({
+    calls,
+    key,
+    keep,
+    retry: new RetryPolicy({ maxAttempts: 4, baseDelayMs: 5, log: line => lines.push(line) }),
+    say: (line: string) => lines.push(line),
+    warn: (line: string) => lines.push(`warning: ${line}`),
+    callTimeoutMs: 400
+  })
+
+  it('a stalled ListMultipartUploads is given up after its own timeout and retried: the extra upload is still aborted', async () => {
+    await withSandbox(async sandbox => {
+      const { calls, key, connections } = await directCalls(sandbox, 'stalled_list.fastq')
+      try {
+        const kept = await calls.createMultipartUpload(key, 'create')
+        const extra = await calls.createMultipartUpload(key, 'create')
+        sandbox.faults.add('s3:ListMultipartUploads', { kind: 'stall' })
+        const lines: string[] = []
+        const started = Date.now()
+        await abortExtraUploads('stalled_list.fastq', sweepOptions(calls, key, kept, lines))
+        expect(Date.now() - started).toBeLessThan(5000)
+        expect(ofRoute(sandbox, 's3:ListMultipartUploads')).toHaveLength(2)
+        expect(lines.some(line => line.startsWith('warning:'))).toBe(false)
+        expect(lines.join('\n')).toMatch(
+          /ListMultipartUploads: attempt 1 of 4 failed: .*got no answer within 0\.4 s\./
+        )
+        expect(ofRoute(sandbox, 's3:AbortMultipartUpload').map(r => r.s3?.uploadId)).toEqual([
+          extra
+        ])
+        expect((await sandbox.pendingUploads()).map(u => u.uploadId)).toEqual([kept])
+        await calls.abortMultipartUpload({ key, uploadId: kept }, 'abort')
+      } finally {
+        connections.dispose()
+      }
+    })
+  })
+
+  it('an abort that keeps failing is retried under max-attempts, then a warning names the upload, the key and what to do', async () => {
+    await withSandbox(async sandbox => {
+      const { calls, key, connections } = await directCalls(sandbox, 'stuck_abort.fastq')
+      try {
+        const kept = await calls.createMultipartUpload(key, 'create')
+        const extra = await calls.createMultipartUpload(key, 'create')
+        sandbox.faults.add('s3:AbortMultipartUpload', { kind: 'stall', times: 10 })
+        const lines: string[] = []
+        await abortExtraUploads('stuck_abort.fastq', sweepOptions(calls, key, kept, lines))
+        expect(ofRoute(sandbox, 's3:AbortMultipartUpload')).toHaveLength(4)
+        const warned = lines.filter(line => line.startsWith('warning:'))
+        expect(warned).toHaveLength(1)
+        expect(warned[0]).toContain(`upload ${extra} of key ${key}`)
+        expect(warned[0]).toContain('One Codex support')
+        expect((await sandbox.pendingUploads()).map(u => u.uploadId).sort()).toEqual(
+          [kept, extra].sort()
+        )
+        sandbox.faults.clear()
+        for (const uploadId of [kept, extra])
+          await calls.abortMultipartUpload({ key, uploadId }, 'abort')
+      } finally {
+        connections.dispose()
+      }
+    })
+  })
+
+  it('on cancellation, a failed abort of the upload in use is retried, and what stays open is a warning, not a log line', async () => {
+    const source = await file('cancel_abort_fails.fastq', 6 * PART)
+    await withSandbox(async sandbox => {
+      sandbox.faults.add('s3:UploadPart', { kind: 'delay', ms: 300, times: 100 })
+      sandbox.faults.add('s3:AbortMultipartUpload', { kind: 'status', status: 500, times: 50 })
+      const controller = new AbortController()
+      const sending = send(
+        sandbox,
+        { file: source, route: 'multipart' },
+        { signal: controller.signal }
+      )
+      while (ofRoute(sandbox, 's3:UploadPart').length === 0)
+        await new Promise(r => setTimeout(r, 10))
+      controller.abort()
+      const run = await sending
+      expect(run.ms).toBeLessThan(5000)
+      // Retried like any request (max-attempts 4), not one quick try.
+      expect(ofRoute(sandbox, 's3:AbortMultipartUpload')).toHaveLength(4)
+      const [open] = await sandbox.pendingUploads()
+      const warned = warnings(run, 'cancel_abort_fails.fastq')
+      expect(warned).toHaveLength(1)
+      expect(warned[0]).toContain(`could not abort its multipart upload ${open.uploadId}`)
+      expect(run.lines.filter(line => line.includes('could not abort'))).toEqual([])
+    })
+  })
+
+  it('on cancellation, an abort that fails once is retried and leaves nothing open', async () => {
+    const source = await file('cancel_abort_once.fastq', 6 * PART)
+    await withSandbox(async sandbox => {
+      sandbox.faults.add('s3:UploadPart', { kind: 'delay', ms: 300, times: 100 })
+      sandbox.faults.add('s3:AbortMultipartUpload', { kind: 'status', status: 503 })
+      const controller = new AbortController()
+      const sending = send(
+        sandbox,
+        { file: source, route: 'multipart' },
+        { signal: controller.signal }
+      )
+      while (ofRoute(sandbox, 's3:UploadPart').length === 0)
+        await new Promise(r => setTimeout(r, 10))
+      controller.abort()
+      const run = await sending
+      expect(ofRoute(sandbox, 's3:AbortMultipartUpload').map(r => r.status)).toEqual([503, 204])
+      expect(await sandbox.pendingUploads()).toEqual([])
+      expect(warnings(run, 'cancel_abort_once.fastq')).toEqual([])
     })
   })
 })
@@ -327,7 +460,7 @@ describe('listing the open uploads of a key', () => {
     await abortExtraUploads('x.fq', options(calls, undefined, lines))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(
-      /^warning: x\.fq: .*listing the open uploads to abort it failed \(.*ECONNRESET.*\)\. An open multipart upload of x\.fq may be left in One Codex's bucket/
+      /^warning: x\.fq: .*listing the open uploads to abort it failed \(.*ECONNRESET.*\)\. An open multipart upload of x\.fq \(key u\/f\/x\.fq\) may be left in One Codex's bucket/
     )
   })
 })

@@ -1688,6 +1688,43 @@ describe('lost answers: the server did the work, the client saw a failure', () =
     })
   })
 
+  it('late-answer: the sample exists at once; a client that gives up never hears of it', async () => {
+    box.faults.add('init_upload', { kind: 'late-answer', ms: 400 })
+    const body = JSON.stringify({ filename: 'late.fastq', size: 7 })
+    const gaveUp = await new Promise<NodeJS.ErrnoException>(resolve => {
+      const req = http.request(`${box.apiUrl}${INIT}`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+          Authorization: `Basic ${Buffer.from(`${box.apiKey}:`).toString('base64')}`
+        }
+      })
+      req.on('response', () => resolve(new Error('answered too early')))
+      req.on('error', resolve)
+      req.end(body)
+      // The sample is made before the answer is held back.
+      const made = setInterval(() => {
+        if (box.samples().some(s => s.filename === 'late.fastq')) {
+          clearInterval(made)
+          req.destroy(new Error('client gave up'))
+        }
+      }, 5)
+    })
+    expect(gaveUp.message).toBe('client gave up')
+    expect(box.samples().find(s => s.filename === 'late.fastq')?.state).toBe('awaiting data')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(box.requests.at(-1)).toMatchObject({ route: 'init_upload', lostStatus: 200 })
+    // Answered when the client waits long enough.
+    box.faults.add('confirm_upload', { kind: 'late-answer', ms: 50 })
+    const started = Date.now()
+    expect((await apiPost(box.apiUrl, CONFIRM, { sample_id: 'nope' }, box.apiKey)).status).toBe(404)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45)
+    expect(() => box.faults.add('storage', { kind: 'late-answer', ms: 1 })).toThrow(
+      'late-answer faults apply to API routes only'
+    )
+  })
+
   it('status faults and failFile reach the new API routes too', async () => {
     box.faults.add('list_samples', { kind: 'status', status: 503, retryAfter: '2' })
     const listed = await list(box, '')

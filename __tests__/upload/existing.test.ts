@@ -34,17 +34,21 @@ describe('matchExisting: the skip-existing rule', () => {
 
   it('counts a sample with the same filename and size, not awaiting data', () => {
     const found = listed({ sampleId: 's1' })
-    expect(matchExisting(sample, [found], undefined)).toEqual({ match: found, otherSize: [] })
+    expect(matchExisting(sample, [found], undefined)).toEqual({
+      match: found,
+      otherSize: [],
+      lacksMate: []
+    })
   })
 
   it('does not count another size, and reports it so the caller can warn', () => {
     const other = listed({ sampleId: 's1', size: 99 })
-    expect(matchExisting(sample, [other], undefined)).toEqual({ otherSize: [other] })
+    expect(matchExisting(sample, [other], undefined)).toEqual({ otherSize: [other], lacksMate: [] })
   })
 
   it('ignores samples awaiting data (an upload that never completed)', () => {
     const pending = listed({ sampleId: 's1', visibility: 'awaiting data' })
-    expect(matchExisting(sample, [pending], undefined)).toEqual({ otherSize: [] })
+    expect(matchExisting(sample, [pending], undefined)).toEqual({ otherSize: [], lacksMate: [] })
   })
 
   it('with project set, ignores samples in another project or in none', () => {
@@ -52,7 +56,8 @@ describe('matchExisting: the skip-existing rule', () => {
     const none = listed({ sampleId: 's2', project: null })
     const here = listed({ sampleId: 's3', project: 'proj000000000001' })
     expect(matchExisting(sample, [elsewhere, none], 'proj000000000001')).toEqual({
-      otherSize: []
+      otherSize: [],
+      lacksMate: []
     })
     expect(matchExisting(sample, [elsewhere, none, here], 'proj000000000001').match).toBe(here)
   })
@@ -65,18 +70,31 @@ describe('matchExisting: the skip-existing rule', () => {
   it('ignores other filenames (the listing may hold any of the chunk)', () => {
     expect(
       matchExisting(sample, [listed({ sampleId: 's1', filename: 'b.fq.gz' })], undefined)
-    ).toEqual({ otherSize: [] })
+    ).toEqual({ otherSize: [], lacksMate: [] })
   })
 
-  it('for a pair accepts R1 size or the sum of both mates, under R1 name', () => {
+  it('a pair counts only when the held size is the sum of both mates, under R1 name', () => {
     const p = pair('p', 100, 120)
-    const r1Size = listed({ sampleId: 'r1', filename: 'p_R1.fq.gz', size: 100 })
     const sum = listed({ sampleId: 'sum', filename: 'p_R1.fq.gz', size: 220 })
     const r2Size = listed({ sampleId: 'r2', filename: 'p_R1.fq.gz', size: 120 })
     const byMate = listed({ sampleId: 'm', filename: 'p_R2.fq.gz', size: 220 })
-    expect(matchExisting(p, [r1Size], undefined).match).toBe(r1Size)
     expect(matchExisting(p, [sum], undefined).match).toBe(sum)
-    expect(matchExisting(p, [r2Size, byMate], undefined)).toEqual({ otherSize: [r2Size] })
+    expect(matchExisting(p, [r2Size, byMate], undefined)).toEqual({
+      otherSize: [r2Size],
+      lacksMate: []
+    })
+  })
+
+  it("a held sample with R1's name and R1's size alone may lack R2: no match, reported apart", () => {
+    // An earlier `paired: false` run, or a manual upload of R1 only.
+    const p = pair('p', 100, 120)
+    const r1Only = listed({ sampleId: 'r1', filename: 'p_R1.fq.gz', size: 100 })
+    expect(matchExisting(p, [r1Only], undefined)).toEqual({ otherSize: [], lacksMate: [r1Only] })
+    // With the whole pair held too, the pair is skipped as that one.
+    const whole = listed({ sampleId: 'sum', filename: 'p_R1.fq.gz', size: 220 })
+    expect(matchExisting(p, [r1Only, whole], undefined).match).toBe(whole)
+    // A single file of that size is simply the same file.
+    expect(matchExisting(single('p_R1.fq.gz', 100), [r1Only], undefined).match).toBe(r1Only)
   })
 
   it('with several matches keeps the oldest, so re-runs report the same ID', () => {
@@ -87,7 +105,10 @@ describe('matchExisting: the skip-existing rule', () => {
 
   it('a listed sample without a size never counts', () => {
     const unknown = listed({ sampleId: 's1', size: undefined })
-    expect(matchExisting(sample, [unknown], undefined)).toEqual({ otherSize: [unknown] })
+    expect(matchExisting(sample, [unknown], undefined)).toEqual({
+      otherSize: [unknown],
+      lacksMate: []
+    })
   })
 })
 

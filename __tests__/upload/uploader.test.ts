@@ -537,6 +537,56 @@ describe('uploadSamples leaves no orphans', () => {
     expect(sandbox.requests.filter(r => r.route === 'storage')).toHaveLength(0)
   })
 
+  it('at an account-level stop (402 on confirm) after a retried init, still cancels the extra sample', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', status: 504 })
+    sandbox.faults.add('confirm_upload', {
+      kind: 'status',
+      status: 402,
+      body: JSON.stringify({ message: 'Payment required' })
+    })
+    const results = await upload(
+      [{ file: sampleFile('paid.fq', fastq(4)) }, { file: sampleFile('next.fq', fastq(4)) }],
+      { concurrency: 1 }
+    )
+    expect(results.stopped?.input).toBe('api-key')
+    expect(results.outcomes.map(o => (o.ok ? 'ok' : (o.failure.status ?? 'failed')))).toEqual([
+      'failed',
+      'not attempted'
+    ])
+    // Both samples the two init attempts made: the one whose answer was lost, and the kept one.
+    const created = sandbox.samples()
+    expect(created.map(s => [s.filename, s.state])).toEqual([
+      ['paid.fq', 'cancelled'],
+      ['paid.fq', 'cancelled']
+    ])
+    expect(lines.join('\n')).toContain(
+      `paid.fq: init_upload was sent 2 times and left 1 extra sample awaiting data (${created[0].sample_id}); cancelled 1 of them`
+    )
+  })
+
+  it('when every init connection drops after the request was sent: every sample cancelled, and the cause says the answers were lost', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', reset: true, times: 3 })
+    const results = await upload(
+      [{ file: sampleFile('dropped.fq', fastq(4)) }, { file: sampleFile('later.fq', fastq(4)) }],
+      { concurrency: 1 }
+    )
+    const created = sandbox.samples()
+    expect(created).toHaveLength(3)
+    expect(created.map(s => s.state)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+    expect(sandbox.requests.filter(r => r.route === 'init_upload')).toHaveLength(3)
+    expect(results.stopped?.input).toBe('api-url')
+    expect(results.stopped?.message).toMatch(
+      /^The requests to One Codex at api-url http:\/\/127\.0\.0\.1:\d+ \(no proxy\) got through, but their answers were lost: each request was sent in full, then its connection dropped before any answer arrived \(.*socket hang up \(ECONNRESET\)\)\./
+    )
+    expect(results.stopped?.message).not.toContain('could not be reached')
+    const first = results.outcomes[0]
+    if (first.ok) throw new Error('expected a failure')
+    expect(first.failure.error).toContain('after the request was sent')
+    expect(lines.join('\n')).toContain(
+      'dropped.fq: init_upload was sent 3 times and left 3 extra samples awaiting data'
+    )
+  })
+
   it('warns with the count of possible orphans when it cannot list samples', async () => {
     sandbox.faults.add('init_upload', { kind: 'lost-answer', status: 504 })
     sandbox.faults.add('list_samples', { kind: 'status', status: 500, times: 3 })
@@ -593,6 +643,122 @@ describe('uploadSamples when the job is cancelled', () => {
     expect(sandbox.samples().map(s => [s.filename, s.state])).toEqual([['slow.fq', 'cancelled']])
     expect(sandbox.requests.filter(r => r.route === 'init_upload')).toHaveLength(1)
     expect(sandbox.requests.filter(r => r.route === 'confirm_upload')).toHaveLength(0)
+  })
+
+  it('a sample that completed as the job was cancelled (cancel_upload: already successful) is confirmed, with a note', async () => {
+    // confirm_upload completes the sample, but its answer is slow: the cancellation comes first.
+    sandbox.faults.add('confirm_upload', { kind: 'late-answer', ms: 10_000 })
+    const controller = new AbortController()
+    const warnings: string[] = []
+    let results: UploadResults | undefined
+    const done = captureStdout(async () => {
+      results = await uploadSamples([{ file: sampleFile('just_done.fq', fastq(4)) }], settings(), {
+        retryBaseDelayMs: 1,
+        log: line => lines.push(line),
+        warn: line => warnings.push(line),
+        signal: controller.signal,
+        cleanupBudgetMs: 3000
+      })
+    })
+    await waitFor(() => sandbox.samples()[0]?.state === 'complete')
+    controller.abort()
+    await done
+    const id = sandbox.samples()[0].sample_id
+    expect(sandbox.samples()[0].state).toBe('complete')
+    expect(sandbox.requests.filter(r => r.route === 'cancel_upload').map(r => r.body)).toEqual([
+      { sample_id: id }
+    ])
+    expect(results!.cancelled).toBe(true)
+    expect(results!.outcomes[0]).toMatchObject({
+      ok: true,
+      sample: {
+        sample_id: id,
+        filename: 'just_done.fq',
+        route: 'standard',
+        note: 'the job was cancelled after this sample completed'
+      }
+    })
+    expect(lines.join('\n')).toContain(
+      `just_done.fq: confirmed as sample ${id}: the job was cancelled after this sample completed`
+    )
+    expect(warnings).toEqual([])
+  })
+
+  it.each(['init_upload', 'init_multipart_upload'] as const)(
+    'cancelled while %s is in flight (One Codex made the sample, its answer is late): the sample is found and cancelled',
+    async call => {
+      sandbox.faults.add(call, { kind: 'late-answer', ms: 20_000 })
+      const controller = new AbortController()
+      const warnings: string[] = []
+      let results: UploadResults | undefined
+      const saved = { ...process.env }
+      process.env.AWS_ENDPOINT_URL_S3 = sandbox.storageUrl
+      try {
+        const done = captureStdout(async () => {
+          results = await uploadSamples(
+            [
+              {
+                file: sampleFile('inflight.fq', fastq(4)),
+                route: call === 'init_upload' ? 'standard' : 'multipart'
+              }
+            ],
+            settings(),
+            {
+              retryBaseDelayMs: 1,
+              log: line => lines.push(line),
+              warn: line => warnings.push(line),
+              signal: controller.signal,
+              cleanupBudgetMs: 3000
+            }
+          )
+        })
+        await waitFor(() => sandbox.samples().length > 0)
+        const abortedAt = Date.now()
+        controller.abort()
+        await done
+        expect(Date.now() - abortedAt).toBeLessThan(3000)
+      } finally {
+        process.env = saved
+      }
+      const [made] = sandbox.samples()
+      expect(sandbox.samples()).toHaveLength(1)
+      expect(made.state).toBe('cancelled')
+      expect(results!.outcomes[0]).toMatchObject({ ok: false, failure: { status: 'cancelled' } })
+      expect(lines.join('\n')).toContain(
+        `inflight.fq: ${call} was sent once before the job was cancelled and left 1 extra sample awaiting data (${made.sample_id}); cancelled 1 of them with cancel_upload.`
+      )
+      expect(warnings).toEqual([])
+    }
+  )
+
+  it('cancelled in the backoff after a lost init answer: the sample it made is found and cancelled, in the budget', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', status: 504 })
+    // The listing is slow: the clean-up budget is what it may use.
+    sandbox.faults.add('list_samples', { kind: 'delay', ms: 600 })
+    const controller = new AbortController()
+    const warnings: string[] = []
+    let results: UploadResults | undefined
+    const done = captureStdout(async () => {
+      results = await uploadSamples([{ file: sampleFile('backoff.fq', fastq(4)) }], settings(), {
+        // A backoff of up to 20 s: the cancellation lands in it.
+        retryBaseDelayMs: 20_000,
+        log: line => lines.push(line),
+        warn: line => warnings.push(line),
+        signal: controller.signal,
+        cleanupBudgetMs: 3000
+      })
+    })
+    await waitFor(() => lines.some(line => line.includes('Retrying in')))
+    const abortedAt = Date.now()
+    controller.abort()
+    await done
+    expect(Date.now() - abortedAt).toBeLessThan(3000)
+    expect(sandbox.requests.filter(r => r.route === 'init_upload')).toHaveLength(1)
+    const [made] = sandbox.samples()
+    expect(made.state).toBe('cancelled')
+    expect(results!.outcomes[0]).toMatchObject({ ok: false, failure: { status: 'cancelled' } })
+    expect(warnings).toEqual([])
+    expect(lines.join('\n')).not.toContain('no time was left')
   })
 
   it('gives up on cancel_upload at the deadline rather than overrun it', async () => {

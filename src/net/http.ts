@@ -80,7 +80,11 @@ export class HttpClient {
       request.on('error', error => {
         if (settled) return
         settled = true
-        reject(stallErrorOf(request) ?? error)
+        const failure = stallErrorOf(request) ?? error
+        // Whether the whole request had gone out before the failure: the server may have
+        // acted on it (a connection dropped after sending), or cannot have (refused, DNS, TLS).
+        ;(failure as SentMark).requestSent = request.writableFinished
+        reject(failure)
       })
       if (body === undefined) request.end()
       else if (typeof body === 'string' || Buffer.isBuffer(body)) request.end(body)
@@ -115,6 +119,20 @@ export class HttpClient {
     }
     return agent
   }
+}
+
+/** What a request's failure carries: whether the whole request had been sent before it. */
+interface SentMark {
+  requestSent?: boolean
+}
+
+/**
+ * For a failure of HttpClient.request: true when the whole request had gone out (the server
+ * may have acted on it), false when it failed before that, undefined when unknown.
+ */
+export function requestWasSent(error: unknown): boolean | undefined {
+  const mark = (error as SentMark | null)?.requestSent
+  return typeof mark === 'boolean' ? mark : undefined
 }
 
 /** A client whose requests are given up when no byte moves for `idleTimeoutMs` (120 s). */

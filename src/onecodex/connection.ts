@@ -1,6 +1,6 @@
 import { basicAuthorization } from './auth.js'
 import { apiErrorOptions, proxyRoute } from './api-errors.js'
-import { createHttpClient, readBodyText, type HttpClient } from '../net/http.js'
+import { createHttpClient, readBodyText, requestWasSent, type HttpClient } from '../net/http.js'
 import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
 import { assertSecureUrl } from '../shared/url-policy.js'
 
@@ -19,7 +19,10 @@ export class ApiConnection {
   private readonly http: HttpClient
   private readonly authorization: string
   private answered = false
-  private firstUnreachable?: AccountIssue
+  /** While api-url never answered: the first failure that never reached it, if any. */
+  private firstRefused?: string
+  /** While api-url never answered: the first failure after a request had gone out in full. */
+  private firstDropped?: string
 
   constructor(apiUrl: string, apiKey: string, options: OneCodexClientOptions = {}) {
     assertSecureUrl(apiUrl, 'api-url')
@@ -34,11 +37,22 @@ export class ApiConnection {
   }
 
   /**
-   * While api-url has never answered: the first network failure, worded as the run's cause
-   * (naming api-url and whether a proxy was in the way). Undefined once it answered.
+   * While api-url has never answered: the run's cause, naming api-url and whether a proxy was
+   * in the way. Undefined once it answered. When every request went out in full and only the
+   * answers were lost (each connection dropped after sending), it says that, not that One
+   * Codex could not be reached.
    */
   get unreachable(): AccountIssue | undefined {
-    return this.answered ? undefined : this.firstUnreachable
+    if (this.answered) return undefined
+    const origin = new URL(this.apiUrl).origin
+    const { via, proxied } = proxyRoute(this.apiUrl)
+    if (this.firstRefused !== undefined)
+      return {
+        input: 'api-url',
+        message: `One Codex could not be reached at api-url ${origin} (${via}): ${this.firstRefused}. Check the api-url input${proxied ? ' and the proxy settings (HTTPS_PROXY, NO_PROXY)' : ''}.`
+      }
+    if (this.firstDropped !== undefined) return answersLost(origin, via, this.firstDropped)
+    return undefined
   }
 
   dispose(): void {
@@ -47,24 +61,28 @@ export class ApiConnection {
 
   /**
    * A request to api-url that got no answer: the message names api-url and whether a proxy was
-   * in the way; before any answer, the first such failure is also kept as the run's cause.
+   * in the way; before any answer, the first such failure of each kind (never reached it, or
+   * dropped after the request was sent) is kept for the run's cause.
    */
   private unreachableError(label: string, error: unknown): UploadError {
     const failure = networkError(label, error)
     const origin = new URL(this.apiUrl).origin
-    const { via, proxied } = proxyRoute(this.apiUrl)
-    if (!this.answered && !this.firstUnreachable) {
+    const { via } = proxyRoute(this.apiUrl)
+    const sent = requestWasSent(error)
+    if (!this.answered) {
       const reason = failure.message.replace(`${label} failed: `, '')
-      this.firstUnreachable = {
-        input: 'api-url',
-        message: `One Codex could not be reached at api-url ${origin} (${via}): ${reason}. Check the api-url input${proxied ? ' and the proxy settings (HTTPS_PROXY, NO_PROXY)' : ''}.`
-      }
+      if (sent) this.firstDropped ??= reason
+      else this.firstRefused ??= reason
     }
-    return new UploadError(`${failure.message} (api-url ${origin}, ${via})`, {
-      code: failure.code,
-      status: failure.status,
-      retryable: failure.retryable
-    })
+    return new UploadError(
+      `${failure.message}${sent ? ' after the request was sent' : ''} (api-url ${origin}, ${via})`,
+      {
+        code: failure.code,
+        status: failure.status,
+        retryable: failure.retryable,
+        ...(sent !== undefined ? { requestSent: sent } : {})
+      }
+    )
   }
 
   /**
@@ -140,4 +158,28 @@ export class ApiConnection {
       })
     }
   }
+}
+
+/**
+ * The run's cause when every request to api-url went out in full and each connection dropped
+ * before an answer arrived: One Codex may well have received (and acted on) them. Said here
+ * only, so that the stop's message and a sample's say the same.
+ */
+export function answersLost(origin: string, via: string, reason: string): AccountIssue {
+  return {
+    input: 'api-url',
+    message: `The requests to One Codex at api-url ${origin} (${via}) got through, but their answers were lost: each request was sent in full, then its connection dropped before any answer arrived (${reason}). One Codex may have acted on them: the samples they may have made are looked for and cancelled. Something between the runner and api-url (a proxy, gateway or firewall), or a server there that is not One Codex, is dropping connections; check it, and the api-url input.`
+  }
+}
+
+/**
+ * Whether a failed API request may still have been acted on (for init_upload: a sample made
+ * whose answer never arrived): a 5xx (a gateway may have lost the answer), an answer that
+ * could not be read, a failure after the request was sent in full. Not: a 4xx (refused), or a
+ * failure before the request went out (refused connection, DNS, TLS).
+ */
+export function mayHaveBeenActedOn(error: unknown): boolean {
+  if (!(error instanceof UploadError)) return true
+  if (error.status !== undefined) return error.status >= 500 || error.status < 400
+  return error.requestSent !== false
 }

@@ -18,6 +18,7 @@ import {
   writeSummary,
   type ReportSettings
 } from './publish.js'
+import { failureOf } from '../upload/outcome.js'
 import type { Totals } from './results-file.js'
 import { count, problemsSummary } from './summary.js'
 
@@ -144,13 +145,5 @@ function refusedEntries(problems: readonly Problem[], workspace: string): Failed
 }
 
 function notAttempted(sample: Sample, error: string, workspace: string): FailedSample {
-  return relativeEntry<FailedSample>(
-    {
-      path: sample.file.path,
-      ...(sample.mate ? { paired_end_path: sample.mate.path } : {}),
-      status: 'not attempted',
-      error
-    },
-    workspace
-  )
+  return relativeEntry<FailedSample>(failureOf(sample, error, 'not attempted'), workspace)
 }

@@ -109,7 +109,11 @@ export function uploadSummary(spec: UploadSummary, limit: number): string {
         filesCell(e.sample, uploaded.filename),
         size,
         idCell(spec.apiUrl, uploaded.sample_id),
-        uploaded.existing ? '☑️ already in One Codex' : '✅ confirmed',
+        uploaded.existing
+          ? '☑️ already in One Codex'
+          : uploaded.note
+            ? `✅ confirmed (${uploaded.note})`
+            : '✅ confirmed',
         uploaded.existing ? '' : formatDuration(e.durationMs)
       ]
     },

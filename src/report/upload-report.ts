@@ -103,7 +103,7 @@ export async function reportResults(
   results.outcomes.forEach((outcome, index) => {
     const sample = samples[index]
     if (outcome.ok) {
-      const entry = relativeEntry({ ...outcome.sample, ...lanePaths(sample) }, workspace)
+      const entry = relativeEntry(outcome.sample, workspace)
       uploaded.push(entry)
       entries.push({ sample, durationMs: outcome.durationMs, uploaded: entry })
       return
@@ -149,8 +149,10 @@ export async function reportResults(
 
   const tally = tallyLine(totals)
   if (failed.length === 0) {
-    core.info(tally)
     if (file) core.info(`Complete record: ${file} (output results-file).`)
+    // Every sample had completed when the job was cancelled: the step still ends cancelled.
+    if (results.cancelled) core.setFailed(`The job was cancelled. ${tally}`)
+    else core.info(tally)
     return
   }
 
@@ -188,13 +190,4 @@ export async function reportResults(
   core.setFailed(
     `${results.cancelled ? 'The job was cancelled. ' : ''}${tally} See the list above, ${WHERE_TO_LOOK}.`
   )
-}
-
-/** For a sample whose file (or mate) is merged lanes: `paths` / `paired_end_paths`, every lane. */
-function lanePaths(sample: Sample | undefined): Pick<UploadedSample, 'paths' | 'paired_end_paths'> {
-  const all = (source: Sample['file'] | undefined): string[] | undefined =>
-    source && source.segments.length > 1 ? source.segments.map(s => s.path) : undefined
-  const paths = all(sample?.file)
-  const mates = all(sample?.mate)
-  return { ...(paths ? { paths } : {}), ...(mates ? { paired_end_paths: mates } : {}) }
 }

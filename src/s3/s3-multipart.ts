@@ -11,7 +11,7 @@ import type { RetryPolicy } from '../net/retry-helper.js'
 import type { CompletedPart, S3Calls } from './s3-calls.js'
 import { SequentialHash } from './s3-hash.js'
 import { PartBody } from './s3-part-body.js'
-import { abortExtraUploads, mayHaveCreated } from './s3-sweep.js'
+import { abortExtraUploads, abortUpload, mayHaveCreated } from './s3-sweep.js'
 import { partRanges, type PartRange } from './s3-part-size.js'
 import { changedSegment } from '../net/source-reader.js'
 import { UploadError } from '../shared/upload-error.js'
@@ -95,7 +95,14 @@ export async function sendMultipartFile(
   } catch (error) {
     local.abort()
     const failure = signal?.aborted ? stopped() : error
-    await abortUpload(name, target, retry, calls, say, signal?.aborted === true)
+    await abortUpload(name, uploadId, {
+      calls,
+      key,
+      retry,
+      say,
+      warn: options.warn ?? core.warning,
+      signal
+    })
     // (the upload in use was just aborted above: the sweep leaves it alone)
     if (uncertain) await sweep(uploadId)
     throw failure
@@ -236,36 +243,6 @@ async function complete(
     },
     { signal }
   )
-}
-
-/**
- * AbortMultipartUpload, best effort: S3 keeps (and bills) the parts of an upload that is
- * neither completed nor aborted. Retried under the policy, except when the job is being
- * cancelled (one quick try: the runner gives a cancelled step only seconds).
- */
-async function abortUpload(
-  name: string,
-  target: { key: string; uploadId: string },
-  retry: RetryPolicy,
-  calls: S3Calls,
-  say: (line: string) => void,
-  cancelling: boolean
-): Promise<void> {
-  const what = `${name}: AbortMultipartUpload`
-  const once = (): Promise<void> =>
-    calls.abortMultipartUpload(target, what, AbortSignal.timeout(10_000)).catch(error => {
-      if (error instanceof UploadError && error.code === 'NoSuchUpload') return
-      throw error
-    })
-  try {
-    if (cancelling) await once()
-    else await retry.execute(what, once)
-    say(`${name}: aborted the multipart upload (S3 keeps no part of it).`)
-  } catch (error) {
-    say(
-      `${name}: could not abort the multipart upload (${error instanceof Error ? error.message : String(error)}); its parts stay in the bucket until its lifecycle rule removes them.`
-    )
-  }
 }
 
 /** "38 parts of 32 MiB, 8 at a time" for the line that starts a file. */

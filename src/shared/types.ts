@@ -148,6 +148,11 @@ export interface UploadedSample {
   route?: Route
   /** True when skip-existing found the sample already in One Codex: nothing was sent. */
   existing?: true
+  /**
+   * How it ended when not plainly: "the job was cancelled after this sample completed" (One
+   * Codex had completed it before the cancellation reached it; no `sha256` then).
+   */
+  note?: string
 }
 
 /** One sample that did not end confirmed, as reported in the `failed` output. */
@@ -158,6 +163,10 @@ export interface FailedSample {
   sample_id?: string
   /** The R2 mate of a pair. */
   paired_end_path?: string
+  /** Every lane file of merged lanes (the first is `path`), as in `samples`. */
+  paths?: string[]
+  /** Every lane file of the merged R2 mate (the first is `paired_end_path`). */
+  paired_end_paths?: string[]
   /**
    * `failed` (default when absent): tried and failed; `cancelled`: the job was cancelled while
    * it was in flight; `not attempted`: never started (job cancelled, or the run stopped early);

@@ -36,6 +36,11 @@ export interface UploadErrorDetails {
   retryable?: boolean
   /** Set when no other sample can succeed either (see AccountIssue). */
   account?: AccountIssue
+  /**
+   * A failure without an answer: true when the whole request had been sent (the server may
+   * have acted on it), false when it failed before (refused, DNS, TLS).
+   */
+  requestSent?: boolean
 }
 
 /**
@@ -54,6 +59,7 @@ export class UploadError extends Error {
   readonly retryAfterMs?: number
   readonly retryable: boolean
   readonly account?: AccountIssue
+  readonly requestSent?: boolean
 
   constructor(message: string, details: UploadErrorDetails = {}) {
     super(message)
@@ -63,6 +69,7 @@ export class UploadError extends Error {
     this.retryAfterMs = details.retryAfterMs
     this.retryable = details.retryable ?? isRetryableDetails(details.status, details.code)
     this.account = details.account
+    this.requestSent = details.requestSent
   }
 }
 

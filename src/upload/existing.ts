@@ -25,32 +25,38 @@ export interface ExistingMatch {
   match?: ListedSample
   /** Same name, same project (when set), not awaiting data, but another size. */
   otherSize: ListedSample[]
+  /**
+   * For a pair: same name, but R1's size alone (an earlier `paired: false` run, a manual upload
+   * of R1). Such a sample may lack R2, so it does not count as the pair.
+   */
+  lacksMate: ListedSample[]
 }
 
 /**
  * The skip-existing rule: a listed sample counts as `sample` already uploaded when it has the
  * same filename (R1's for a pair, the merged name for lanes), is in `project` when one is set,
- * is not awaiting data, and its size equals the local size (for a pair: R1's size or the sum of
- * both mates, as One Codex does not document which it records).
+ * is not awaiting data, and its size equals the local size: for a pair the sum of both mates,
+ * which is what One Codex records for a pair (init_upload's `size`). A sample with R1's name
+ * and R1's size alone may hold R1 only: it is reported in `lacksMate`, never matched.
  */
 export function matchExisting(
   sample: Sample,
   listed: readonly ListedSample[],
   project: string | undefined
 ): ExistingMatch {
-  const sizes = new Set([sample.file.size, sampleBytes(sample)])
+  const size = sampleBytes(sample)
   const candidates = listed.filter(
     item =>
       item.filename === sample.file.filename &&
       item.visibility !== AWAITING_DATA &&
       (project === undefined || item.project === project)
   )
-  const matches = candidates
-    .filter(item => item.size !== undefined && sizes.has(item.size))
-    .sort(byCreation)
+  const matches = candidates.filter(item => item.size === size).sort(byCreation)
+  const lacksMate = sample.mate ? candidates.filter(item => item.size === sample.file.size) : []
   return {
     ...(matches[0] ? { match: matches[0] } : {}),
-    otherSize: candidates.filter(item => item.size === undefined || !sizes.has(item.size))
+    otherSize: candidates.filter(item => item.size !== size && !lacksMate.includes(item)),
+    lacksMate
   }
 }
 
@@ -163,7 +169,7 @@ export async function findExisting(
 
   const existing = new Map<number, UploadedSample>()
   samples.forEach((sample, index) => {
-    const { match, otherSize } = matchExisting(
+    const { match, otherSize, lacksMate } = matchExisting(
       sample,
       listed,
       // A sample-sheet row may put its sample in another project than the input.
@@ -177,9 +183,15 @@ export async function findExisting(
       )
       return
     }
+    const again = settings.dryRun ? 'a real run would upload it again' : 'uploading it again'
+    for (const held of lacksMate) {
+      warn(
+        `${name}: One Codex already holds sample ${held.sampleId} named ${sample.file.filename} with ${held.size} bytes, R1's size alone (this pair is ${sampleBytes(sample)} bytes with R2): it may lack R2 (an earlier run with paired: false, or an upload of R1 only), so ${again} as a new paired sample.`
+      )
+    }
     for (const other of otherSize) {
       warn(
-        `${name}: One Codex already holds sample ${other.sampleId} named ${other.filename ?? sample.file.filename} with ${other.size === undefined ? 'an unknown size' : `${other.size} bytes`}, but this ${sample.mate ? 'pair has' : 'file has'} ${sample.mate ? `${sample.file.size} (R1) / ${sampleBytes(sample)} (both) bytes` : `${sample.file.size} bytes`}: uploading it again as a new sample.`
+        `${name}: One Codex already holds sample ${other.sampleId} named ${other.filename ?? sample.file.filename} with ${other.size === undefined ? 'an unknown size' : `${other.size} bytes`}, but this ${sample.mate ? 'pair has' : 'file has'} ${sampleBytes(sample)} bytes${sample.mate ? ' (both mates)' : ''}: ${again} as a new sample.`
       )
     }
   })

@@ -28,6 +28,18 @@ export interface UploadResults {
 }
 
 /**
+ * For a sample whose file (or mate) is merged lanes: `paths` / `paired_end_paths`, every lane
+ * file in the order sent. Confirmed and failed entries alike, so every lane is accounted for.
+ */
+export function lanePaths(sample: Sample): Pick<UploadedSample, 'paths' | 'paired_end_paths'> {
+  const all = (source: Sample['file'] | undefined): string[] | undefined =>
+    source && source.segments.length > 1 ? source.segments.map(s => s.path) : undefined
+  const paths = all(sample.file)
+  const mates = all(sample.mate)
+  return { ...(paths ? { paths } : {}), ...(mates ? { paired_end_paths: mates } : {}) }
+}
+
+/**
  * The `samples` entry of `sample` as One Codex sample `sampleId`: its files (R1, then the
  * mate's), with the sha256 of each when they were sent (`sha256`: R1 first).
  */
@@ -49,15 +61,21 @@ export function sampleEntry(
     entry.paired_end_size = sample.mate.size
     if (sha256) entry.paired_end_sha256 = sha256[1]
   }
-  return entry
+  return { ...entry, ...lanePaths(sample) }
 }
 
-/** The `failed` entry of a sample: its path(s), the error, and how it ended when not plainly failed. */
+/**
+ * The `failed` entry of a sample: its path(s) (every lane of merged lanes), the error, and how
+ * it ended when not plainly failed.
+ */
 export function failureOf(sample: Sample, error: string, status?: FailureStatus): FailedSample {
+  const { paths, paired_end_paths } = lanePaths(sample)
   return {
     path: sample.file.path,
+    ...(paths ? { paths } : {}),
     error,
     ...(sample.mate ? { paired_end_path: sample.mate.path } : {}),
+    ...(paired_end_paths ? { paired_end_paths } : {}),
     ...(status ? { status } : {})
   }
 }

@@ -9,9 +9,18 @@ import { keyForms } from '../onecodex/auth.js'
 import { cancelSample, withDeadline, type CancelResult } from '../onecodex/cancel.js'
 import type { OneCodexClient } from '../onecodex/client.js'
 import type { RetryPolicy } from '../net/retry-helper.js'
-import { sweepOrphans, trackInits, type InitTrack } from './init-track.js'
+import {
+  newInitTrack,
+  sweepOrphans,
+  trackInits,
+  unknownOutcomes,
+  type InitTrack
+} from './init-track.js'
 import { failureOf, sampleEntry, type SampleOutcome } from './outcome.js'
 import type { UploadRoute } from './routes/route.js'
+
+/** The note of a sample One Codex completed before the job's cancellation reached it. */
+export const CANCELLED_AFTER_COMPLETION = 'the job was cancelled after this sample completed'
 
 export interface Cancellation {
   /** Epoch ms the job was cancelled at, once it was. */
@@ -49,7 +58,7 @@ export async function uploadOne(
   const warn = (line: string): void => engine.warn(scrub(line))
   const retry = policy.withLog(say)
   const route = sample.route ?? 'standard'
-  const inits: InitTrack = { calls: 0 }
+  const inits: InitTrack = newInitTrack()
   let createdId: string | undefined
   say(
     `${name}: starting upload of ${formatBytes(total)}${route === 'standard' ? '' : ` (${route} route)`}.`
@@ -77,14 +86,14 @@ export async function uploadOne(
     abort.aborted.then(() => ({ kind: 'aborted' as const }))
   ]).finally(abort.release)
 
+  const sweep = { retry, admin: engine.admin, say, warn }
   if (ended.kind === 'done') {
     const { result } = ended
     const durationMs = Date.now() - started
     say(
       `${name}: confirmed as sample ${result.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`
     )
-    if (inits.calls > 1)
-      await sweepOrphans(sample, inits, result.sampleId, retry, engine.admin, say, warn)
+    if (unknownOutcomes(inits) > 0) await sweepOrphans(sample, inits, result.sampleId, sweep)
     const uploaded = sampleEntry(sample, result.sampleId, result.sha256)
     uploaded.route = route
     return { ok: true, sample: uploaded, durationMs }
@@ -94,35 +103,56 @@ export async function uploadOne(
   // of its transfers counts as that too).
   if (ended.kind === 'aborted' || cancellation.at !== undefined) {
     const deadline = (cancellation.at ?? Date.now()) + engine.cleanupBudgetMs
+    // An init in flight or in its retry backoff may have made a sample this run never heard
+    // of: known now, before the teardown settles the call.
+    const unknown = unknownOutcomes(inits) > 0
     // The route cleans up what it started on the storage side (AbortMultipartUpload) once its
     // transfers fail: wait for that too, within the budget, or the run may end before it is sent.
     const routeCleanup = withDeadline(
-      sending.then(() => undefined),
+      sending.then(() => true),
       deadline,
-      () => undefined
+      () => false
     )
-    let message = `cancelled: the job was cancelled while ${name} was uploading.`
-    let cancelled: boolean | undefined
-    if (createdId) {
-      const result = await cancelSample(engine.admin, retry, createdId, name, deadline)
-      message += ` ${cancelNote(createdId, result)}`
-      cancelled = result.outcome === 'cancelled'
-    }
-    await routeCleanup
-    const possible = inits.calls - (createdId ? 1 : 0)
-    if (inits.calls > 1 && possible > 0)
+    // Everything to clean up at once: the clean-up budget is shared.
+    const [result, , cleaned] = await Promise.all([
+      createdId
+        ? cancelSample(engine.admin, retry, createdId, name, deadline)
+        : Promise.resolve(undefined),
+      unknown
+        ? sweepOrphans(sample, inits, createdId, {
+            ...sweep,
+            deadline,
+            why: 'before the job was cancelled'
+          })
+        : Promise.resolve(),
+      routeCleanup
+    ])
+    if (!cleaned && route === 'multipart')
       warn(
-        `${name}: ${inits.call ?? 'init_upload'} was sent ${inits.calls} times before the job was cancelled; up to ${possible} more sample${possible === 1 ? '' : 's'} named ${sample.file.filename} may be left awaiting data in One Codex (no time was left to look for them).`
+        `${name}: the job was cancelled and aborting its S3 multipart upload did not finish within the ${formatDuration(engine.cleanupBudgetMs)} of clean-up time; an open multipart upload of ${sample.file.filename} may be left in One Codex's bucket, its parts kept until a lifecycle rule removes them.`
       )
+    const durationMs = Date.now() - started
+    if (createdId && result?.outcome === 'already complete') {
+      // One Codex had completed the sample before the cancellation reached it.
+      say(
+        `${name}: confirmed as sample ${createdId}: ${CANCELLED_AFTER_COMPLETION} (cancel_upload: One Codex reports that its upload had already completed).`
+      )
+      const uploaded = sampleEntry(sample, createdId)
+      uploaded.route = route
+      uploaded.note = CANCELLED_AFTER_COMPLETION
+      return { ok: true, sample: uploaded, durationMs }
+    }
+    let message = `cancelled: the job was cancelled while ${name} was uploading.`
+    if (createdId && result) message += ` ${cancelNote(createdId, result)}`
     say(`${name}: ${scrub(message)}`)
     return {
       ok: false,
       failure: {
         ...failureOf(sample, scrub(message), 'cancelled'),
         ...(createdId ? { sample_id: createdId } : {}),
-        ...(cancelled !== undefined ? { sample_cancelled: cancelled } : {})
+        ...(result ? { sample_cancelled: result.outcome === 'cancelled' } : {})
       },
-      durationMs: Date.now() - started
+      durationMs
     }
   }
 
@@ -141,9 +171,8 @@ export async function uploadOne(
   say(
     `${name}: failed after ${formatDuration(Date.now() - started)} (the reason is listed at the end).${note}`
   )
-  // An account-level failure (api-url unreachable, key refused) would fail the listing too.
-  if (inits.calls > 1 && !accountLevel)
-    await sweepOrphans(sample, inits, createdId, retry, engine.admin, say, warn)
+  // Also at an account-level stop (a 402 on confirm, every answer lost): the listing may work.
+  if (unknownOutcomes(inits) > 0) await sweepOrphans(sample, inits, createdId, sweep)
   return {
     ok: false,
     failure: {
