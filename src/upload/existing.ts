@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { Share } from '../plan/share.js'
 import { Inputs } from '../shared/constants.js'
+import { append } from '../shared/arrays.js'
 import { formatBytes } from '../shared/format.js'
 import { redactText } from '../shared/redact.js'
 import { sampleBytes, sampleLabel } from '../shared/sample.js'
@@ -149,7 +150,7 @@ export async function findExisting(
     const queries = filenameQueries(samples.map(s => s.file.filename))
     for (const [i, where] of queries.entries()) {
       const label = `${Inputs.SkipExisting}: listing samples${queries.length > 1 ? ` (query ${i + 1} of ${queries.length})` : ''}`
-      listed.push(...(await api.listSamples(where, counting, { perPage: options.perPage, label })))
+      append(listed, await api.listSamples(where, counting, { perPage: options.perPage, label }))
     }
   } catch (error) {
     const typed = error instanceof UploadError ? error : undefined
