@@ -46,7 +46,8 @@ function filesCell(sample: Sample | undefined, fallback: string): Cell {
   )
 }
 
-function idCell(apiUrl: string, sampleId: string): Cell {
+/** A sample ID as a summary cell: code, linked to the sample in One Codex. */
+export function idCell(apiUrl: string, sampleId: string): Cell {
   return html(
     `<a href="${escapeHtml(sampleLink(apiUrl, sampleId))}"><code>${escapeHtml(sampleId)}</code></a>`
   )
