@@ -109,7 +109,7 @@ describe('awaitRunAnalyses', () => {
     expect(done).toMatchObject({ timeoutMs: 20_000 })
     expect(done?.cancelled).toBeUndefined()
     expect(lines[0]).toBe(
-      "Waiting up to 20 s for One Codex's analyses of 2 samples (1 found by skip-existing, looked at once) (wait-for-analysis; analysis-timeout 20 s)."
+      "wait-for-analysis: waiting up to 20 s (analysis-timeout) for One Codex's analyses of 2 samples (1 found by skip-existing: looked at once)."
     )
     expect(lines.some(l => l.startsWith('a.fq: analysis complete — '))).toBe(true)
   })

@@ -334,7 +334,7 @@ describe('wait-for-analysis: many samples, existing ones, limits', () => {
       )
       const waited = /\(waited (\d+\.\d) s\)/.exec(result.summary)
       expect(Number(waited?.[1])).toBeLessThan(2)
-      expect(result.stdout).toContain('(2 found by skip-existing, looked at once)')
+      expect(result.stdout).toContain('(2 found by skip-existing: looked at once)')
     })
   })
 

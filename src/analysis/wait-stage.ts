@@ -138,7 +138,7 @@ export async function awaitRunAnalyses(
 
   const existing = samples.filter(s => s.existing).length
   log(
-    `Waiting up to ${describeDuration(timeoutMs)} for One Codex's analyses of ${samples.length === 1 ? 'the sample' : `${samples.length} samples`}${existing > 0 ? ` (${existing} found by ${Inputs.SkipExisting}, looked at once)` : ''} (${Inputs.WaitForAnalysis}; ${Inputs.AnalysisTimeout} ${describeDuration(timeoutMs)}).`
+    `${Inputs.WaitForAnalysis}: waiting up to ${describeDuration(timeoutMs)} (${Inputs.AnalysisTimeout}) for One Codex's analyses of ${samples.length === 1 ? 'the sample' : `${samples.length} samples`}${existing > 0 ? ` (${existing} found by ${Inputs.SkipExisting}: looked at once)` : ''}.`
   )
   const policy = new RetryPolicy({
     maxAttempts: settings.maxAttempts,
