@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { startSandbox, type Sandbox } from '../sandbox/emulator.js'
 import { parseOutputFile } from '../sandbox/runner.js'
+import type { AnalysisRule } from '../sandbox/emulator.js'
+import type { AnalysisResult } from '../src/analysis/types.js'
 import { run } from '../src/main.js'
 import type { ResultsRecord } from '../src/report/results-file.js'
 import {
@@ -133,6 +135,11 @@ describe('run: any invalid input makes zero requests', () => {
       'a too-long tag',
       { files: 'in/*', tags: 'x'.repeat(31) },
       [/^::error::Input tags: tag "x{31}" is 31 characters long/]
+    ],
+    [
+      'an analysis-timeout over 6 h',
+      { files: 'in/*', 'wait-for-analysis': 'true', 'analysis-timeout': '361' },
+      [/^::error::Input analysis-timeout is "361": it may be at most 6 h/]
     ]
   ])('%s', async (_label, inputs, expected) => {
     ws.write('extra/François.fq', fastq())
@@ -172,6 +179,86 @@ describe('run: any invalid input makes zero requests', () => {
       /Dry run: 1 sample \(2 files, .*\) would be uploaded to http:\/\/127\.0\.0\.1:\d+; nothing was sent\./
     )
     expectNoKey(result)
+  })
+})
+
+describe('run: wait-for-analysis', () => {
+  /** A sandbox whose analyses start 0.2 s after the upload and take 0.3 s (or as `rules` say). */
+  async function analysingSandbox(rules: AnalysisRule[] = []): Promise<void> {
+    await sandbox.close()
+    sandbox = await startSandbox({
+      apiKey: API_KEY,
+      analysis: { startDelayMs: 200, runTimeMs: 300, rules }
+    })
+    process.env.ONECODEX_UPLOAD_ANALYSIS_POLL_MS = '50'
+  }
+
+  it('a dry run says what it would wait for and sends nothing', async () => {
+    ws.write('in/a.fq', fastq())
+    ws.write('in/b.fq', fastq(4))
+    const result = await runAction({
+      files: 'in/*',
+      'dry-run': 'true',
+      'wait-for-analysis': 'true',
+      'analysis-timeout': '45m'
+    })
+    expect(sandbox.requests).toEqual([])
+    expect(result.exitCode).toBeUndefined()
+    const line =
+      "With wait-for-analysis, the run would wait up to 45 min for One Codex's analyses of 2 samples; nothing was awaited."
+    expect(result.stdout).toContain(line)
+    expect(result.summary).toContain(line)
+    expect(result.outputs.analyses).toBeUndefined()
+  })
+
+  it('uploads, waits, and sets analyses next to sample-ids; the summary shows the species', async () => {
+    await analysingSandbox()
+    ws.write('w/a.fq', fastq(3))
+    ws.write('w/b.fq', fastq(5))
+    const result = await runAction({ files: 'w/*.fq', 'wait-for-analysis': 'true' })
+    expect(result.exitCode ?? 0).toBe(0)
+    const ids = JSON.parse(result.outputs['sample-ids']) as string[]
+    const analyses = JSON.parse(result.outputs.analyses) as AnalysisResult[]
+    expect(analyses.map(a => [a.sample_id, a.path, a.status, a.top.length > 0])).toEqual([
+      [ids[0], 'w/a.fq', 'complete', true],
+      [ids[1], 'w/b.fq', 'complete', true]
+    ])
+    expect(result.summary).toContain('## One Codex analyses')
+    expect(result.summary).toContain(`<i>${analyses[0].top[0].name}</i>`)
+    expect(result.stdout).toContain('All 2 analyses are complete.')
+    expectNoKey(result)
+  })
+
+  it('fails the step when an analysis fails, the upload outputs still set', async () => {
+    await analysingSandbox([
+      { filename: 'b.fq', error: 'Sample contains no reads we could classify.' }
+    ])
+    ws.write('w/a.fq', fastq(3))
+    ws.write('w/b.fq', fastq(5))
+    const result = await runAction({ files: 'w/*.fq', 'wait-for-analysis': 'true' })
+    expect(result.exitCode).toBe(1)
+    const ids = JSON.parse(result.outputs['sample-ids']) as string[]
+    expect(ids).toHaveLength(2)
+    expect(JSON.parse(result.outputs.samples)).toHaveLength(2)
+    expect(result.errors).toEqual([
+      `::error title=Analysis failed,file=w/b.fq::b.fq (sample ${ids[1]}): analysis failed: Sample contains no reads we could classify.`,
+      '::error::All 2 samples were uploaded and confirmed. 1 of 2 analyses complete: 1 failed. See the list above, the job summary and the file named by the results-file output.'
+    ])
+    expectNoKey(result)
+  })
+
+  it('a failed upload is not waited for; the confirmed sample is', async () => {
+    await analysingSandbox()
+    ws.write('w/a.fq', fastq(3))
+    ws.write('w/bad.fq', fastq(4))
+    sandbox.faults.failFile('bad.fq', 'init_upload', 400, JSON.stringify({ message: 'No.' }))
+    const result = await runAction({ files: 'w/*.fq', 'wait-for-analysis': 'true' })
+    expect(result.exitCode).toBe(1)
+    const analyses = JSON.parse(result.outputs.analyses) as AnalysisResult[]
+    expect(analyses.map(a => [a.filename, a.status])).toEqual([['a.fq', 'complete']])
+    expect(result.errors.at(-1)).toBe(
+      "::error::1 of 2 samples were uploaded and confirmed: 1 failed. The sample's analysis is complete. See the list above, the job summary and the file named by the results-file output."
+    )
   })
 })
 

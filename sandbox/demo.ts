@@ -1,8 +1,11 @@
 /**
- * `npm run demo`: two steps of the bundled action against a local One Codex sandbox, one for
- * each upload route: the demo fixtures (a plain FASTQ, a gzip FASTA and a paired R1/R2
+ * `npm run demo`: three steps of the bundled action against a local One Codex sandbox: one for
+ * each upload route — the demo fixtures (a plain FASTQ, a gzip FASTA and a paired R1/R2
  * .fastq.gz set) on the standard route, then a generated 72 MiB FASTQ as an S3 multipart
- * upload. Prints each step's outputs and job summary; exits non-zero when either step failed.
+ * upload — and last the fixtures again with `skip-existing` and `wait-for-analysis`: nothing is
+ * sent, and the step waits for One Codex's analyses (the sandbox's: each starts 1 s after its
+ * upload and takes 3 s) and shows their most abundant species in the job summary. Prints each
+ * step's outputs and job summary; exits non-zero when any step failed.
  * Storage: radosgw from RADOSGW_* when set; else a radosgw started with scripts/radosgw.sh when
  * that can work here (script, binary, root), stopped afterwards; else the builtin storage.
  *
@@ -164,17 +167,18 @@ async function main(): Promise<number> {
       project: 'demo-project'
     }
     const env = { AWS_ENDPOINT_URL_S3: sandbox.storageUrl, ...extraEnv }
+    const fixtures =
+      'sandbox/fixtures/*.fastq\nsandbox/fixtures/*.fa.gz\nsandbox/fixtures/*_R[12]_001.fastq.gz'
 
     console.log(
-      '\ndemo: step 1 of 2: node dist/index.js on sandbox/fixtures/ as a runner would (upload-method: auto, so the standard route)\n'
+      '\ndemo: step 1 of 3: node dist/index.js on sandbox/fixtures/ as a runner would (upload-method: auto, so the standard route)\n'
     )
     const standard = await runAction({
       workspace: PROJECT_ROOT,
       echo: true,
       inputs: {
         ...common,
-        files:
-          'sandbox/fixtures/*.fastq\nsandbox/fixtures/*.fa.gz\nsandbox/fixtures/*_R[12]_001.fastq.gz',
+        files: fixtures,
         ...extraInputs
       },
       env
@@ -182,7 +186,7 @@ async function main(): Promise<number> {
     show(standard)
 
     console.log(
-      '\ndemo: step 2 of 2: a 72 MiB FASTQ with upload-method: multipart (what auto picks for a file over 5 GB): init_multipart_upload, 32 MiB S3 parts, callback\n'
+      '\ndemo: step 2 of 3: a 72 MiB FASTQ with upload-method: multipart (what auto picks for a file over 5 GB): init_multipart_upload, 32 MiB S3 parts, callback\n'
     )
     const multipart = await runAction({
       workspace: big.dir,
@@ -192,6 +196,24 @@ async function main(): Promise<number> {
     })
     show(multipart)
 
+    console.log(
+      "\ndemo: step 3 of 3: the fixtures again with skip-existing and wait-for-analysis: already in One Codex, so nothing is sent; the step waits for One Codex's analyses and puts their species in the analyses output and the job summary\n"
+    )
+    const analysed = await runAction({
+      workspace: PROJECT_ROOT,
+      echo: true,
+      inputs: {
+        ...common,
+        files: fixtures,
+        'skip-existing': 'true',
+        'wait-for-analysis': 'true',
+        'analysis-timeout': '2m',
+        ...extraInputs
+      },
+      env
+    })
+    show(analysed)
+
     console.log('\n── sandbox ─────────────────────────────────────')
     for (const sample of sandbox.samples()) {
       const mate = sample.paired_end_filename ? ` + ${sample.paired_end_filename}` : ''
@@ -200,11 +222,16 @@ async function main(): Promise<number> {
         `${sample.sample_id}  ${sample.filename}${mate}  ${route}  ${sample.confirmed ? 'complete' : `NOT complete (${sample.state})`}`
       )
     }
+    for (const analysis of sandbox.classifications()) {
+      console.log(
+        `${analysis.sample_id}  ${analysis.filename}  analysis ${analysis.classification_id}  ${analysis.complete ? (analysis.success ? 'complete' : `failed: ${analysis.error_msg}`) : 'running'}`
+      )
+    }
     console.log(`storage: ${choice.label}`)
     console.log(
-      `action exit codes: ${standard.exitCode} (standard), ${multipart.exitCode} (multipart)`
+      `action exit codes: ${standard.exitCode} (standard), ${multipart.exitCode} (multipart), ${analysed.exitCode} (wait-for-analysis)`
     )
-    return standard.exitCode || multipart.exitCode
+    return standard.exitCode || multipart.exitCode || analysed.exitCode
   } finally {
     await sandbox.close()
     await rm(big.dir, { recursive: true, force: true })

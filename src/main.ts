@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { awaitRunAnalyses } from './analysis/wait-stage.js'
 import { getInputs } from './inputs/input-helper.js'
 import { planUploads } from './plan/planner.js'
 import { shareOf } from './plan/share.js'
@@ -12,7 +13,8 @@ import { uploadShare } from './upload/uploader.js'
 
 /**
  * The action: inputs → plan (discover, pair, validate) → shard → look up existing → upload →
- * report. Nothing is sent unless every input and every file passed validation.
+ * wait for the analyses (wait-for-analysis) → report. Nothing is sent unless every input and
+ * every file passed validation.
  */
 export async function run(): Promise<void> {
   // From here on SIGINT/SIGTERM (a cancelled job) no longer kill the process at once.
@@ -30,7 +32,8 @@ export async function run(): Promise<void> {
     if (settings.dryRun) return await dryRun(share, plan, settings)
     const existing = await lookUpExisting(share, settings)
     const results = await uploadShare(share, existing, settings, { signal: cancellation.signal })
-    await reportResults(share.samples, results, settings, plan.warnings)
+    const analyses = await awaitRunAnalyses(results, settings, { signal: cancellation.signal })
+    await reportResults(share.samples, results, settings, plan.warnings, analyses)
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   } finally {

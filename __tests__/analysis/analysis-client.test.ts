@@ -160,7 +160,10 @@ describe('OneCodexAnalysisClient', () => {
 
   it.each([
     [401, 'One Codex did not accept the API key (HTTP 401'],
-    [402, 'HTTP 402 Payment Required']
+    [
+      402,
+      'One Codex refused to show analyses for the account of the API key (HTTP 402 Payment Required'
+    ]
   ])('%i is account-level, naming the api-key input, and not retried', async (status, text) => {
     const { box, client } = await setup()
     box.faults.add('list_classifications', { kind: 'status', status })
@@ -208,7 +211,7 @@ describe('OneCodexAnalysisClient', () => {
       box.faults.add('list_samples', { kind: 'reset', times: 2 })
       const error = (await retrying.listSamples(['x']).catch(e => e)) as UploadError
       expect(error.message).toMatch(/ECONNRESET/)
-      expect(error.message).toContain(`(api-url ${new URL(box.apiUrl).origin})`)
+      expect(error.message).toContain(`(api-url ${new URL(box.apiUrl).origin}, no proxy)`)
       expect(error.message).toContain('(gave up after 2 attempts)')
     } finally {
       retrying.dispose()

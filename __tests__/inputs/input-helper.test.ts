@@ -45,7 +45,9 @@ describe('getInputs', () => {
       sampleSheet: undefined,
       prefixWithDir: false,
       skipExisting: false,
-      shard: undefined
+      shard: undefined,
+      waitForAnalysis: false,
+      analysisTimeoutMs: 60 * 60_000
     })
     expect(out).toContain('::add-mask::k3y')
   })
@@ -122,6 +124,26 @@ describe('getInputs', () => {
       'a plain-http api-url',
       { 'api-url': 'http://example.test' },
       /^Input api-url "http:\/\/example\.test" uses http/
+    ],
+    [
+      'wait-for-analysis yes',
+      { 'wait-for-analysis': 'yes' },
+      /^Input wait-for-analysis is "yes": it must be a boolean/
+    ],
+    [
+      'analysis-timeout soon',
+      { 'analysis-timeout': 'soon', 'wait-for-analysis': 'true' },
+      /^Input analysis-timeout is "soon": it must be a duration such as 90s, 45m or 2h, or a number of minutes\.$/
+    ],
+    [
+      'analysis-timeout 7h',
+      { 'analysis-timeout': '7h', 'wait-for-analysis': 'true' },
+      /^Input analysis-timeout is "7h": it may be at most 6 h \(a job's time limit on GitHub-hosted runners\)\.$/
+    ],
+    [
+      'analysis-timeout 0 even without wait-for-analysis',
+      { 'analysis-timeout': '0' },
+      /^Input analysis-timeout is "0": it must be longer than 0\.$/
     ]
   ])('refuses %s', async (_label, inputs, message) => {
     const { messages } = await read(inputs)
@@ -154,6 +176,21 @@ describe('getInputs', () => {
       'Input concurrency is "99": it must be a whole number from 1 to 16.'
     ])
     expect(out).not.toContain('::add-mask::')
+  })
+
+  it.each<[string, number]>([
+    ['90s', 90_000],
+    ['45m', 45 * 60_000],
+    ['2h', 2 * 3_600_000],
+    ['30', 30 * 60_000],
+    ['6h', 6 * 3_600_000]
+  ])('reads wait-for-analysis with analysis-timeout %s', async (raw, ms) => {
+    const { settings, problems } = await read({
+      'wait-for-analysis': 'true',
+      'analysis-timeout': raw
+    })
+    expect(problems).toEqual([])
+    expect(settings).toMatchObject({ waitForAnalysis: true, analysisTimeoutMs: ms })
   })
 
   it('reads lanes, sample-sheet and prefix-with-dir', async () => {

@@ -1,16 +1,14 @@
 /**
  * The wait's client over One Codex's API: the sample and classification listings
- * (`where` `$uri` `$in`, cursor pages of up to 1000) and a classification's results. Each
- * request goes through the run's RetryPolicy like any other; the API key goes to api-url only
- * (every URL is api-url plus a fixed path; no redirect is followed).
- *
- * The one file of src/analysis/ that uses the upload engine's HTTP plumbing.
+ * (`where` `$uri` `$in`, cursor pages of up to 1000) and a classification's results. It is an
+ * ApiConnection like the upload's client (src/onecodex/): the same Basic auth sent to api-url
+ * only (every URL is api-url plus a fixed path; no redirect is followed), the same wording of
+ * 401/402/403 and of an api-url that cannot be reached. Each request goes through the run's
+ * RetryPolicy like any other.
  */
-import { basicAuthorization } from '../onecodex/auth.js'
-import { createHttpClient, readBodyText, type HttpClient } from '../net/http.js'
 import type { RetryPolicy } from '../net/retry-helper.js'
-import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
-import { assertSecureUrl } from '../shared/url-policy.js'
+import { ApiConnection } from '../onecodex/connection.js'
+import { UploadError } from '../shared/upload-error.js'
 import type {
   AnalysisClient,
   ClassificationResults,
@@ -43,24 +41,6 @@ const RESULTS_BODY_LIMIT = 64 * 1024 * 1024
 
 const SAMPLE_URI = /^\/api\/v1\/samples\/([^/]+)$/
 const CLASSIFICATION_URI = /^\/api\/v1\/classifications\/([^/]+)$/
-
-/** 401 and 402 concern the account: said once, naming the api-key input. */
-function accountIssue(status: number): ((said: string) => AccountIssue) | undefined {
-  if (status === 401)
-    return said => ({
-      input: 'api-key',
-      message: `One Codex did not accept the API key (HTTP 401${said ? `: ${said}` : ''}): check the api-key input; a wrong, revoked or mistyped key is the likely cause.`
-    })
-  if (status === 402)
-    return said => ({
-      input: 'api-key',
-      message: `One Codex refused to show analyses for the account of the API key (HTTP 402 Payment Required${said ? `: ${said}` : ''}): check the account's plan or credits, or the api-key input if the key belongs to another account.`
-    })
-  return undefined
-}
-
-const FORBIDDEN_HINT =
-  "The API key was accepted but may not read these samples' analyses: check the api-key input (a key of another account, or with too few rights, is the likely cause)."
 
 /** Length of `text` once form-encoded in a query (each character encodes on its own). */
 const encodedLength = (text: string): number =>
@@ -101,19 +81,16 @@ function refId(value: unknown, pattern: RegExp): string | null {
 const numberOrNull = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null
 
-export class OneCodexAnalysisClient implements AnalysisClient {
-  private readonly apiUrl: string
-  private readonly authorization: string
-  private readonly http: HttpClient
+export class OneCodexAnalysisClient extends ApiConnection implements AnalysisClient {
   private readonly retry: Pick<RetryPolicy, 'execute'>
   private readonly maxRequestChars: number
   private readonly perPage: number
 
   constructor(options: AnalysisHttpOptions) {
-    assertSecureUrl(options.apiUrl, 'api-url')
-    this.apiUrl = options.apiUrl.replace(/\/+$/, '')
-    this.authorization = basicAuthorization(options.apiKey)
-    this.http = createHttpClient(options.socketTimeoutMs)
+    super(options.apiUrl, options.apiKey, {
+      socketTimeoutMs: options.socketTimeoutMs,
+      purpose: 'analyses'
+    })
     this.retry = options.retry
     this.maxRequestChars = options.maxRequestChars ?? MAX_REQUEST_CHARS
     this.perPage = options.perPage ?? PER_PAGE
@@ -168,7 +145,7 @@ export class OneCodexAnalysisClient implements AnalysisClient {
     const path = `/api/v1/classifications/${encodeURIComponent(classificationId)}/results`
     const { json } = await this.retry.execute(
       label,
-      () => this.getJson(path, label, RESULTS_BODY_LIMIT, signal),
+      () => this.getPage(path, label, RESULTS_BODY_LIMIT, signal),
       { signal }
     )
     if (!isObject(json) || !Array.isArray(json.table))
@@ -196,10 +173,6 @@ export class OneCodexAnalysisClient implements AnalysisClient {
     }
   }
 
-  dispose(): void {
-    this.http.dispose()
-  }
-
   /**
    * Every item of `path` whose `$uri` is one of `uris`: one request per split of the list (to
    * keep each request line within maxRequestChars), following each split's cursor pages.
@@ -224,7 +197,7 @@ export class OneCodexAnalysisClient implements AnalysisClient {
         const pageLabel = page > 1 ? `${label} (page ${page})` : label
         const { json, next } = await this.retry.execute(
           pageLabel,
-          () => this.getJson(`${path}?${query}`, pageLabel, LIST_BODY_LIMIT, signal),
+          () => this.getPage(`${path}?${query}`, pageLabel, LIST_BODY_LIMIT, signal),
           { signal }
         )
         if (!Array.isArray(json)) throw bad(`${pageLabel} answered with something not a list.`)
@@ -242,49 +215,19 @@ export class OneCodexAnalysisClient implements AnalysisClient {
     return out
   }
 
-  /** One GET of `path` on api-url, its JSON body and X-Next-Cursor. */
-  private async getJson(
+  /** One GET of `path` on api-url: its JSON body and X-Next-Cursor. */
+  private async getPage(
     path: string,
     label: string,
-    limit: number,
+    bodyLimit: number,
     signal?: AbortSignal
   ): Promise<{ json: unknown; next?: string }> {
-    let status: number
-    let text: string
-    let headers: Record<string, string | string[] | undefined>
-    try {
-      const response = await this.http.request(
-        'GET',
-        `${this.apiUrl}${path}`,
-        undefined,
-        {
-          authorization: this.authorization,
-          accept: 'application/json',
-          'x-pagination-style': 'cursor'
-        },
-        { signal }
-      )
-      status = response.message.statusCode ?? 0
-      headers = response.message.headers
-      text = await readBodyText(response.message, limit)
-    } catch (error) {
-      const failure = networkError(label, error)
-      throw new UploadError(`${failure.message} (api-url ${new URL(this.apiUrl).origin})`, {
-        code: failure.code,
-        retryable: failure.retryable
-      })
-    }
-    if (status < 200 || status >= 300)
-      throw httpError(label, status, text, headers, {
-        account: accountIssue(status),
-        ...(status === 403 ? { hint: FORBIDDEN_HINT } : {})
-      })
-    let json: unknown
-    try {
-      json = JSON.parse(text) as unknown
-    } catch {
-      throw bad(`${label} answered HTTP ${status} with a body that is not JSON.`)
-    }
+    const { json, headers } = await this.getJson(
+      path,
+      label,
+      { 'x-pagination-style': 'cursor' },
+      { signal, bodyLimit }
+    )
     const raw = headers['x-next-cursor']
     const next = (Array.isArray(raw) ? raw[0] : raw)?.trim()
     return { json, ...(next ? { next } : {}) }

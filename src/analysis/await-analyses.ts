@@ -65,6 +65,11 @@ export class AnalysisStop extends Error {
   }
 }
 
+/** The reason of an entry the stop cut short (the report tells the stop's cause once). */
+export function stoppedReason(cause: AccountCause): string {
+  return `Stopped waiting for the analysis: ${cause.message}`
+}
+
 /** The wait before look `n + 1`, without jitter: 5 s, 7.5 s, 11.25 s, … at most 2 min. */
 export function scheduledDelay(
   look: number,
@@ -162,7 +167,7 @@ export async function awaitAnalyses(
   const results = (): AnalysisResult[] => all.map(w => w.result as AnalysisResult)
   const stop = (cause: AccountCause): never => {
     for (const w of waiting()) {
-      end(w, 'failed', `Stopped waiting for the analysis: ${cause.message}`, undefined, true)
+      end(w, 'failed', stoppedReason(cause), undefined, true)
     }
     throw new AnalysisStop(cause, results())
   }

@@ -8,6 +8,7 @@ import {
   MAX_ATTEMPTS_RANGE,
   UPLOAD_METHOD_VALUES
 } from '../shared/constants.js'
+import { ANALYSIS_TIMEOUT, parseDuration } from './duration.js'
 import { validateMetadata } from './metadata.js'
 import { parseShard } from './shard-input.js'
 import {
@@ -108,6 +109,14 @@ export function getInputs(): InputResult {
   const shard = parseShard(core.getInput(Inputs.Shard))
   if (shard.problem) problems.push(shard.problem)
 
+  // Refused even without wait-for-analysis: a value given wrong is a mistake worth saying.
+  const analysisTimeout = parseDuration(
+    core.getInput(Inputs.AnalysisTimeout),
+    Inputs.AnalysisTimeout,
+    ANALYSIS_TIMEOUT
+  )
+  if (!analysisTimeout.ok) problems.push(analysisTimeout.problem)
+
   const settings: Settings = {
     apiKey,
     patterns,
@@ -134,7 +143,9 @@ export function getInputs(): InputResult {
     sampleSheet: core.getInput(Inputs.SampleSheet).trim() || undefined,
     prefixWithDir: bool(Inputs.PrefixWithDir, false) ?? false,
     skipExisting: bool(Inputs.SkipExisting, false) ?? false,
-    shard: shard.shard
+    shard: shard.shard,
+    waitForAnalysis: bool(Inputs.WaitForAnalysis, false) ?? false,
+    analysisTimeoutMs: analysisTimeout.ok ? analysisTimeout.ms : ANALYSIS_TIMEOUT.defaultMs
   }
   return { settings, problems: problems.map(message => ({ message })) }
 }

@@ -1,13 +1,20 @@
 // How One Codex API failures are worded: the account-level cause of a 401/402, the hint of a
-// 403, and the route (proxy or not) named when api-url could not be reached.
+// 403, and the route (proxy or not) named when api-url could not be reached. Every call of the
+// action (uploads, the skip-existing listing, the wait for analyses) words them here.
 import { proxyFor } from '../net/proxy-env.js'
 import type { AccountIssue } from '../shared/upload-error.js'
+
+/** What the request was for, as a 402 or 403 names it: uploads (default) or reading analyses. */
+export type ApiPurpose = 'uploads' | 'analyses'
 
 /**
  * 401 and 402 concern the account, not one sample: the error carries the cause for the whole
  * run (see AccountIssue), said once, naming the api-key input.
  */
-function accountIssue(status: number): ((said: string) => AccountIssue) | undefined {
+function accountIssue(
+  status: number,
+  purpose: ApiPurpose
+): ((said: string) => AccountIssue) | undefined {
   if (status === 401)
     return said => ({
       input: 'api-key',
@@ -16,13 +23,15 @@ function accountIssue(status: number): ((said: string) => AccountIssue) | undefi
   if (status === 402)
     return said => ({
       input: 'api-key',
-      message: `One Codex refused uploads for the account of the API key (HTTP 402 Payment Required${said ? `: ${said}` : ''}): check the account's plan or credits, or the api-key input if the key belongs to another account.`
+      message: `One Codex refused ${purpose === 'analyses' ? 'to show analyses' : 'uploads'} for the account of the API key (HTTP 402 Payment Required${said ? `: ${said}` : ''}): check the account's plan or credits, or the api-key input if the key belongs to another account.`
     })
   return undefined
 }
 
 /** A 403 refuses this request only: the key was accepted but may not do this. */
-function forbiddenHint(project: string | undefined): string {
+function forbiddenHint(project: string | undefined, purpose: ApiPurpose): string {
+  if (purpose === 'analyses')
+    return "The API key was accepted but may not read these samples' analyses: check the api-key input (a key of another account, or with too few rights, is the likely cause)."
   return project
     ? `The API key's account may not upload into project ${project}: check the project input (or the sample sheet's project column) and the key's access to that project.`
     : 'The API key was accepted but may not do this: check the api-key input (a key with too few rights is the likely cause).'
@@ -31,10 +40,11 @@ function forbiddenHint(project: string | undefined): string {
 /** The hint and account-level cause of an API error status. */
 export function apiErrorOptions(
   status: number,
-  project?: string
+  project?: string,
+  purpose: ApiPurpose = 'uploads'
 ): { hint?: string; account?: (said: string) => AccountIssue } {
-  if (status === 403) return { hint: forbiddenHint(project) }
-  return { account: accountIssue(status) }
+  if (status === 403) return { hint: forbiddenHint(project, purpose) }
+  return { account: accountIssue(status, purpose) }
 }
 
 /** "no proxy" or "through the proxy http://proxy:3128" (origin only: no credentials). */

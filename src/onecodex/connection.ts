@@ -1,5 +1,5 @@
 import { basicAuthorization } from './auth.js'
-import { apiErrorOptions, proxyRoute } from './api-errors.js'
+import { apiErrorOptions, proxyRoute, type ApiPurpose } from './api-errors.js'
 import { createHttpClient, readBodyText, requestWasSent, type HttpClient } from '../net/http.js'
 import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
 import { assertSecureUrl } from '../shared/url-policy.js'
@@ -7,6 +7,14 @@ import { assertSecureUrl } from '../shared/url-policy.js'
 export interface OneCodexClientOptions {
   /** Idle-socket timeout of API requests. Default 120 s. */
   socketTimeoutMs?: number
+  /** What the calls are for, as a 402 or 403 names it. Default 'uploads'. */
+  purpose?: ApiPurpose
+}
+
+/** Per request: aborted with the job, and the most bytes of the answer kept (default 16 MiB). */
+export interface GetOptions {
+  signal?: AbortSignal
+  bodyLimit?: number
 }
 
 /**
@@ -18,6 +26,7 @@ export class ApiConnection {
   protected readonly apiUrl: string
   private readonly http: HttpClient
   private readonly authorization: string
+  private readonly purpose: ApiPurpose
   private answered = false
   /** While api-url never answered: the first failure that never reached it, if any. */
   private firstRefused?: string
@@ -29,6 +38,7 @@ export class ApiConnection {
     this.apiUrl = apiUrl.replace(/\/+$/, '')
     this.authorization = basicAuthorization(apiKey)
     this.http = createHttpClient(options.socketTimeoutMs)
+    this.purpose = options.purpose ?? 'uploads'
   }
 
   /** True once api-url answered any request (whatever the status). */
@@ -92,26 +102,35 @@ export class ApiConnection {
   protected async getJson(
     pathAndQuery: string,
     label: string,
-    extraHeaders: Record<string, string>
+    extraHeaders: Record<string, string>,
+    options: GetOptions = {}
   ): Promise<{ json: unknown; headers: Record<string, string | string[] | undefined> }> {
     let status: number
     let text: string
     let headers: Record<string, string | string[] | undefined>
     try {
-      const response = await this.http.get(`${this.apiUrl}${pathAndQuery}`, {
-        authorization: this.authorization,
-        accept: 'application/json',
-        ...extraHeaders
-      })
+      const response = await this.http.request(
+        'GET',
+        `${this.apiUrl}${pathAndQuery}`,
+        undefined,
+        { authorization: this.authorization, accept: 'application/json', ...extraHeaders },
+        { signal: options.signal }
+      )
       status = response.message.statusCode ?? 0
       this.answered = true
       headers = response.message.headers
-      text = await readBodyText(response.message, 16 * 1024 * 1024)
+      text = await readBodyText(response.message, options.bodyLimit ?? 16 * 1024 * 1024)
     } catch (error) {
       throw this.unreachableError(label, error)
     }
     if (status < 200 || status >= 300)
-      throw httpError(label, status, text, headers, apiErrorOptions(status))
+      throw httpError(
+        label,
+        status,
+        text,
+        headers,
+        apiErrorOptions(status, undefined, this.purpose)
+      )
     try {
       return { json: JSON.parse(text) as unknown, headers }
     } catch {
@@ -146,7 +165,7 @@ export class ApiConnection {
         status,
         text,
         headers,
-        apiErrorOptions(status, typeof project === 'string' ? project : undefined)
+        apiErrorOptions(status, typeof project === 'string' ? project : undefined, this.purpose)
       )
     }
     if (text.trim() === '') return {}

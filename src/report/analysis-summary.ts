@@ -9,7 +9,7 @@ import type { AnalysisResult, AnalysisStatus, TopSpecies } from '../analysis/typ
 import { formatPercent } from '../analysis/top-species.js'
 import { formatCount, formatDuration } from '../shared/format.js'
 import { escapeHtml, html, SummaryBudget, type Cell } from './summary-budget.js'
-import { count, sampleLink } from './summary.js'
+import { count, idCell } from './summary.js'
 
 /** Species shown per sample (the `analyses` output has up to 10). */
 export const SUMMARY_SPECIES = 5
@@ -34,12 +34,6 @@ const STATUS_LABEL: Record<AnalysisStatus, string> = {
 }
 /** Failures first, then what ran out of time, then what the job's cancellation cut short. */
 const PROBLEM_ORDER: readonly AnalysisStatus[] = ['failed', 'timed out', 'cancelled']
-
-function sampleCell(apiUrl: string, sampleId: string): Cell {
-  return html(
-    `<a href="${escapeHtml(sampleLink(apiUrl, sampleId))}"><code>${escapeHtml(sampleId)}</code></a>`
-  )
-}
 
 function speciesCell(top: readonly TopSpecies[]): Cell {
   if (top.length === 0) return 'no species identified'
@@ -88,7 +82,7 @@ export function addAnalysisSummary(budget: SummaryBudget, spec: AnalysisSummary)
       items: problems,
       row: a => [
         a.filename,
-        sampleCell(spec.apiUrl, a.sample_id),
+        idCell(spec.apiUrl, a.sample_id),
         STATUS_LABEL[a.status],
         a.error ?? ''
       ],
@@ -102,7 +96,7 @@ export function addAnalysisSummary(budget: SummaryBudget, spec: AnalysisSummary)
     items: complete,
     row: a => [
       a.filename,
-      sampleCell(spec.apiUrl, a.sample_id),
+      idCell(spec.apiUrl, a.sample_id),
       a.n_reads === null ? '' : formatCount(a.n_reads),
       speciesCell(a.top)
     ],

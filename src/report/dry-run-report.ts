@@ -1,5 +1,7 @@
 // The report of a dry run: empty upload outputs, the plan in the results file and the job
 // summary.
+import * as core from '@actions/core'
+import { wouldAwait } from '../analysis/wait-stage.js'
 import { originOf } from '../shared/url-policy.js'
 import type { Share } from '../plan/share.js'
 import type { Plan, Sample, Settings } from '../shared/types.js'
@@ -20,29 +22,37 @@ import { planSummary } from './summary.js'
 
 /**
  * The dry-run stage: the plan of this job's share printed, what One Codex already holds of it
- * (with skip-existing; read-only), and the report. Nothing is uploaded.
+ * (with skip-existing; read-only), what wait-for-analysis would wait for, and the report.
+ * Nothing is uploaded, nothing awaited.
  */
 export async function dryRun(share: Share, plan: Plan, settings: Settings): Promise<void> {
   printPlan({ ...plan, samples: share.samples }, settings, share.scope)
   if (settings.skipExisting) await previewExisting(share.samples, settings)
+  const awaiting = settings.waitForAnalysis
+    ? wouldAwait(share.samples.length, settings.analysisTimeoutMs)
+    : undefined
+  if (awaiting) core.info(awaiting)
   await reportDryRun(
     { ...plan, samples: share.samples },
     settings,
     [planOutput(share.samples, settings)],
-    share.scope
+    share.scope,
+    awaiting
   )
 }
 
 /**
  * Reports a dry run: empty upload outputs, the plan in the results file and the job summary.
  * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget; `scope` says
- * which share of the plan a shard's job covers (`plan` then holds that share).
+ * which share of the plan a shard's job covers (`plan` then holds that share); `awaiting` what
+ * wait-for-analysis would wait for.
  */
 export async function reportDryRun(
   plan: Plan,
   settings: ReportSettings,
   extraLists: readonly ListOutput[] = [],
-  scope?: string
+  scope?: string,
+  awaiting?: string
 ): Promise<void> {
   const samples = plan.samples
   await publish(
@@ -64,7 +74,7 @@ export async function reportDryRun(
     planSummary(
       {
         heading: `${HEADING} (dry run)`,
-        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
+        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}${awaiting ? ` ${awaiting}` : ''}`,
         samples
       },
       limit

@@ -5,7 +5,7 @@
  * inside GitHub's limits.
  * - The complete record goes to a JSON file under RUNNER_TEMP (output `results-file`).
  * - The list outputs fit GitHub's 1 MB together (output-budget.ts); `truncated` names any list
- *   that had to be cut. Every path in them is workspace-relative.
+ *   that had to be cut. Every path in them is workspace-relative. `analyses` is one of them.
  * - The job summary stays under 1 MiB (summary-budget.ts): totals, failures, successes.
  * - At most 10 error annotations (annotation-cap.ts): an account-level cause once, then each
  *   failure, then one "… and N more" line, then the step's failure line. Every failure is also
@@ -90,6 +90,7 @@ export async function publish(
     { name: Outputs.SampleIds, items: record.sample_ids },
     { name: Outputs.Samples, items: record.samples },
     { name: Outputs.Failed, items: record.failed },
+    ...(record.analyses ? [{ name: Outputs.Analyses, items: record.analyses }] : []),
     ...extraLists
   ])
   const cut = fitted.filter(f => f.kept < f.total)

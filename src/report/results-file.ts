@@ -16,7 +16,7 @@ export const RESULTS_FILE_VERSION = 1
 export type RunOutcome =
   /** Every planned sample ended confirmed (or already in One Codex). */
   | 'uploaded'
-  /** At least one sample did not end confirmed. */
+  /** At least one sample did not end confirmed, or (wait-for-analysis) an analysis did not complete. */
   | 'failed'
   /** Inputs or files broke a rule: nothing was sent. */
   | 'refused'
@@ -74,6 +74,8 @@ export interface ResultsRecord {
   readonly planned?: readonly PlannedRecord[]
   /** dry-run: the `plan` output, whole (the output itself may be cut to fit GitHub's limit). */
   readonly plan?: readonly unknown[]
+  /** wait-for-analysis: the `analyses` output, whole. */
+  readonly analyses?: readonly unknown[]
 }
 
 /** The directory the file goes to: RUNNER_TEMP on a runner, the OS temp dir elsewhere. */

@@ -46,7 +46,8 @@ function filesCell(sample: Sample | undefined, fallback: string): Cell {
   )
 }
 
-function idCell(apiUrl: string, sampleId: string): Cell {
+/** A sample ID as a summary cell: code, linked to the sample in One Codex. */
+export function idCell(apiUrl: string, sampleId: string): Cell {
   return html(
     `<a href="${escapeHtml(sampleLink(apiUrl, sampleId))}"><code>${escapeHtml(sampleId)}</code></a>`
   )
@@ -67,11 +68,16 @@ export interface UploadSummary {
   readonly stopped?: string
   readonly entries: readonly SummaryEntry[]
   readonly apiUrl: string
+  /**
+   * A section after the upload tables within the same `limit` (the analyses): the tables leave
+   * `reserve` bytes free for it, and `text` gets what they left.
+   */
+  readonly after?: { readonly reserve: number; readonly text: (limit: number) => string }
 }
 
 /** The summary of an upload: totals, the samples not uploaded, then the confirmed ones. */
 export function uploadSummary(spec: UploadSummary, limit: number): string {
-  const budget = new SummaryBudget(limit)
+  const budget = new SummaryBudget(limit - (spec.after?.reserve ?? 0))
   budget.add(`## ${spec.heading}\n`)
   budget.add(`**${spec.totals}**\n`)
   if (spec.stopped) budget.add(`> **Stopped:** ${escapeHtml(spec.stopped)}\n`, TAIL_RESERVE)
@@ -119,7 +125,7 @@ export function uploadSummary(spec: UploadSummary, limit: number): string {
     },
     more: n => `… and ${count(n, 'more confirmed sample')}: ${SEE_RESULTS}.`
   })
-  return budget.toString()
+  return `${budget.toString()}${spec.after?.text(limit - budget.size) ?? ''}`
 }
 
 /** The summary of a run refused before upload: what was wrong, nothing sent. */

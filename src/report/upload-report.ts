@@ -1,11 +1,20 @@
 // The report of an upload: every sample confirmed, skipped as existing, failed, cancelled or
 // not attempted; the tally at the end of the log; a failed step when any sample did not end
-// confirmed.
+// confirmed. With wait-for-analysis, the analyses too (analysis-report.ts): the step also
+// fails when one did not complete.
 import * as core from '@actions/core'
+import type { AnalysisStage } from '../analysis/wait-stage.js'
 import { formatCount } from '../shared/format.js'
 import { originOf } from '../shared/url-policy.js'
 import type { FailedSample, Problem, Sample, UploadedSample } from '../shared/types.js'
 import type { UploadResults } from '../upload/uploader.js'
+import {
+  analysisAnnotations,
+  analysisSection,
+  analysisTally,
+  logAnalysisProblems,
+  notComplete
+} from './analysis-report.js'
 import { annotateCapped, ERROR_ANNOTATION_LIMIT, type Annotation } from './annotation-cap.js'
 import {
   HEADING,
@@ -87,13 +96,15 @@ function summaryTotals(totals: Totals): string {
 /**
  * Reports an upload: outputs, results file, summary, annotations, the tally, and a failed step
  * when any sample did not end confirmed. `samples` are the planned samples, in the order of
- * `results.outcomes`.
+ * `results.outcomes`. `analysis` is the wait for the analyses (wait-for-analysis), reported
+ * after the upload's parts; the step also fails when one did not complete.
  */
 export async function reportResults(
   samples: readonly Sample[],
   results: UploadResults,
   settings: ReportSettings,
-  warnings: readonly Problem[] = []
+  warnings: readonly Problem[] = [],
+  analysis?: AnalysisStage
 ): Promise<void> {
   const workspace = settings.workspace
   const uploaded: UploadedSample[] = []
@@ -122,8 +133,9 @@ export async function reportResults(
       })
   })
   const totals = totalsOf(results.outcomes.length, uploaded, failed)
+  const analysisFailed = notComplete(analysis).length > 0
   const file = await publish({
-    outcome: failed.length > 0 ? 'failed' : 'uploaded',
+    outcome: failed.length > 0 || analysisFailed ? 'failed' : 'uploaded',
     api_url: originOf(settings.apiUrl),
     totals,
     ...(results.scope ? { scope: results.scope } : {}),
@@ -132,7 +144,8 @@ export async function reportResults(
     samples: uploaded,
     failed,
     problems: [],
-    warnings
+    warnings,
+    ...(analysis ? { analyses: analysis.analyses } : {})
   })
   await writeSummary(limit =>
     uploadSummary(
@@ -141,31 +154,38 @@ export async function reportResults(
         totals: `${scopeLead(results.scope)}${summaryTotals(totals)}`,
         stopped: results.stopped?.message,
         entries,
-        apiUrl: settings.apiUrl
+        apiUrl: settings.apiUrl,
+        ...(analysis ? { after: analysisSection(analysis, settings.apiUrl, limit) } : {})
       },
       limit
     )
   )
 
   const tally = tallyLine(totals)
-  if (failed.length === 0) {
+  const analysisLine = analysis ? ` ${analysisTally(analysis)}` : ''
+  if (failed.length === 0 && !analysisFailed) {
     if (file) core.info(`Complete record: ${file} (output results-file).`)
     // Every sample had completed when the job was cancelled: the step still ends cancelled.
-    if (results.cancelled) core.setFailed(`The job was cancelled. ${tally}`)
-    else core.info(tally)
+    if (results.cancelled) core.setFailed(`The job was cancelled. ${tally}${analysisLine}`)
+    else {
+      core.info(tally)
+      if (analysisLine) core.info(analysisLine.trim())
+    }
     return
   }
 
+  const ofAnalyses = analysis ? analysisAnnotations(analysis) : []
   const errors: Annotation[] = results.stopped
     ? [
         { message: results.stopped.message, properties: { title: 'Upload stopped' } },
-        ...annotations
+        ...annotations,
+        ...ofAnalyses
       ]
-    : annotations
+    : [...annotations, ...ofAnalyses]
   annotateCapped(errors, {
     limit: ERROR_ANNOTATION_LIMIT,
     more: n =>
-      `… and ${count(n, 'more failed sample')}: each is listed at the end of the log, in ${WHERE_TO_LOOK}.`,
+      `… and ${count(n, ofAnalyses.length > 0 ? 'more failure' : 'more failed sample')}: each is listed at the end of the log, in ${WHERE_TO_LOOK}.`,
     emit: core.error
   })
 
@@ -186,8 +206,10 @@ export async function reportResults(
       `${count(totals.not_attempted, 'sample was', 'samples were')} not attempted (${why}); each is in the failed output and the results file.`
     )
   }
+  if (analysis) logAnalysisProblems(analysis, core.info)
   if (file) core.info(`Complete record: ${file} (output results-file).`)
+  const cancelled = results.cancelled || analysis?.cancelled
   core.setFailed(
-    `${results.cancelled ? 'The job was cancelled. ' : ''}${tally} See the list above, ${WHERE_TO_LOOK}.`
+    `${cancelled ? 'The job was cancelled. ' : ''}${tally}${analysisLine} See the list above, ${WHERE_TO_LOOK}.`
   )
 }

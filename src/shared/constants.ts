@@ -19,7 +19,9 @@ export const Inputs = {
   Shard: 'shard',
   Lanes: 'lanes',
   SampleSheet: 'sample-sheet',
-  PrefixWithDir: 'prefix-with-dir'
+  PrefixWithDir: 'prefix-with-dir',
+  WaitForAnalysis: 'wait-for-analysis',
+  AnalysisTimeout: 'analysis-timeout'
 } as const
 
 /** Output names, exactly as declared in action.yml. */
@@ -29,7 +31,8 @@ export const Outputs = {
   Failed: 'failed',
   Plan: 'plan',
   ResultsFile: 'results-file',
-  Truncated: 'truncated'
+  Truncated: 'truncated',
+  Analyses: 'analyses'
 } as const
 
 export const UPLOAD_METHOD_VALUES = ['auto', 'standard', 'multipart'] as const

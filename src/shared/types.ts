@@ -48,6 +48,10 @@ export interface Settings {
   readonly sampleSheet?: string
   /** Upload each file as `<parent dir>_<file name>`. Default false. */
   readonly prefixWithDir?: boolean
+  /** After the uploads, wait for One Codex's analysis of every sample of the run. Default false. */
+  readonly waitForAnalysis?: boolean
+  /** How long that wait may take at most (`analysis-timeout`), in ms. Default 60 min. */
+  readonly analysisTimeoutMs?: number
 }
 
 /** `shard: k/n`: this job is shard `index` of `count` (1 ≤ index ≤ count ≤ 256). */
