@@ -98,6 +98,24 @@ describe('FastaChecker', () => {
     })
   })
 
+  it('finds a bad byte at every position, whatever the alignment (the 4-byte fast path)', () => {
+    const bases = 'ACGTNacgtn*-'.repeat(3)
+    for (let at = 0; at < bases.length; at++) {
+      for (const shift of [0, 1, 2, 3]) {
+        const text = `>r\n${bases.slice(0, at)}.${bases.slice(at + 1)}\n`
+        const buffer = Buffer.alloc(text.length + 8)
+        buffer.write(text, shift, 'latin1')
+        const checker = new FastaChecker()
+        checker.push(buffer.subarray(shift, shift + text.length))
+        expect({ at, shift, finding: checker.end() }).toMatchObject({
+          at,
+          shift,
+          finding: { rule: 'fasta-sequence', line: 2, column: at + 1 }
+        })
+      }
+    }
+  })
+
   it('refuses text with no record', () => {
     expect(check('')).toMatchObject({
       finding: { rule: 'no-records' },

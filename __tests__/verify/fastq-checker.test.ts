@@ -178,6 +178,30 @@ describe('FastqChecker', () => {
     })
   })
 
+  it('finds a bad byte at every position, whatever the alignment (the 4-byte fast paths)', () => {
+    const bases = 'ACGTNacgtn'.repeat(4)
+    const quality = 'I'.repeat(bases.length)
+    for (let at = 0; at < bases.length; at++) {
+      for (const shift of [0, 1, 2, 3]) {
+        for (const [line, text] of [
+          [2, `@r\n${bases.slice(0, at)}X${bases.slice(at + 1)}\n+\n${quality}\n`],
+          [4, `@r\n${bases}\n+\n${quality.slice(0, at)} ${quality.slice(at + 1)}\n`]
+        ] as const) {
+          // The text starts `shift` bytes into its buffer, so words fall differently.
+          const buffer = Buffer.alloc(text.length + 8)
+          buffer.write(text, shift, 'latin1')
+          const checker = new FastqChecker()
+          checker.push(buffer.subarray(shift, shift + text.length))
+          expect({ at, shift, finding: checker.end() }).toMatchObject({
+            at,
+            shift,
+            finding: { line, column: at + 1 }
+          })
+        }
+      }
+    }
+  })
+
   it('stops at the first problem', () => {
     const checker = new FastqChecker()
     expect(checker.push(Buffer.from('@a\nAC!T\n'))).toBe(false)

@@ -20,6 +20,8 @@ export class FastaChecker {
   static readonly MAX_HEADER_BYTES = 1024 * 1024
   /** 1 for the bytes a sequence line may hold: IUPAC codes in both cases, `*` and `-`. */
   static readonly SEQUENCE = FastaChecker.table('ACGTURYSWKMBDHVN', '*-')
+  /** The same for two bytes at once (index: first byte + 256 * second). */
+  static readonly PAIRS = FastaChecker.pairs(FastaChecker.SEQUENCE)
 
   static table(letters: string, others: string): Uint8Array {
     const table = new Uint8Array(256)
@@ -29,6 +31,12 @@ export class FastaChecker {
     }
     for (const c of others) table[c.charCodeAt(0)] = 1
     return table
+  }
+
+  static pairs(table: Uint8Array): Uint8Array {
+    const pairs = new Uint8Array(65536)
+    for (let i = 0; i < 65536; i++) pairs[i] = table[i & 255] & table[i >>> 8]
+    return pairs
   }
 
   reads = 0
@@ -62,6 +70,14 @@ export class FastaChecker {
       i = 1
     }
     const sequence = FastaChecker.SEQUENCE
+    const pairs = FastaChecker.PAIRS
+    // Sequence lines are checked four bytes at a time where they can be: `words` views the
+    // chunk from its first 4-aligned byte, `head`.
+    const head = (4 - (chunk.byteOffset & 3)) & 3
+    const words =
+      n >= head + 4
+        ? new Uint32Array(chunk.buffer, chunk.byteOffset + head, (n - head) >> 2)
+        : new Uint32Array(0)
     while (i < n) {
       if (this.kind === 0) {
         const c = chunk[i]
@@ -82,6 +98,17 @@ export class FastaChecker {
       }
       if (this.kind === 2) {
         let j = i
+        while (j < n && ((j - head) & 3) !== 0 && sequence[chunk[j]] === 1) j++
+        if (j < n && ((j - head) & 3) === 0) {
+          let k = (j - head) >> 2
+          const last = words.length
+          while (k < last) {
+            const w = words[k]
+            if ((pairs[w & 0xffff] & pairs[w >>> 16]) === 0) break
+            k++
+          }
+          j = head + (k << 2)
+        }
         while (j < n && sequence[chunk[j]] === 1) j++
         this.bases += j - i
         this.length += j - i

@@ -25,6 +25,8 @@ export class FastqChecker {
   static readonly MAX_LABEL_BYTES = 1024 * 1024
   /** 1 for the bytes a sequence line may hold: IUPAC codes in both cases, `.` and `-`. */
   static readonly SEQUENCE = FastqChecker.table('ACGTURYSWKMBDHVN', '.-')
+  /** The same for two bytes at once (index: first byte + 256 * second): half the lookups. */
+  static readonly PAIRS = FastqChecker.pairs(FastqChecker.SEQUENCE)
 
   static table(letters: string, others: string): Uint8Array {
     const table = new Uint8Array(256)
@@ -34,6 +36,12 @@ export class FastqChecker {
     }
     for (const c of others) table[c.charCodeAt(0)] = 1
     return table
+  }
+
+  static pairs(table: Uint8Array): Uint8Array {
+    const pairs = new Uint8Array(65536)
+    for (let i = 0; i < 65536; i++) pairs[i] = table[i & 255] & table[i >>> 8]
+    return pairs
   }
 
   reads = 0
@@ -74,13 +82,32 @@ export class FastqChecker {
       i = 1
     }
     const sequence = FastqChecker.SEQUENCE
+    const pairs = FastqChecker.PAIRS
     const maxLabel = FastqChecker.MAX_LABEL_BYTES
+    // Sequence and quality lines are checked four bytes at a time where they can be: `words`
+    // views the chunk from its first 4-aligned byte, `head`.
+    const head = (4 - (chunk.byteOffset & 3)) & 3
+    const words =
+      n >= head + 4
+        ? new Uint32Array(chunk.buffer, chunk.byteOffset + head, (n - head) >> 2)
+        : new Uint32Array(0)
     let phase = this.phase
     let length = this.length
     while (i < n) {
       if (phase === 1) {
         // Sequence: letters up to the line's end.
         let j = i
+        while (j < n && ((j - head) & 3) !== 0 && sequence[chunk[j]] === 1) j++
+        if (j < n && ((j - head) & 3) === 0) {
+          let k = (j - head) >> 2
+          const last = words.length
+          while (k < last) {
+            const w = words[k]
+            if ((pairs[w & 0xffff] & pairs[w >>> 16]) === 0) break
+            k++
+          }
+          j = head + (k << 2)
+        }
         while (j < n && sequence[chunk[j]] === 1) j++
         length += j - i
         if (j === n) {
@@ -110,6 +137,23 @@ export class FastqChecker {
         const stop = i + expected - length
         if (stop < n) {
           // The line should end inside this chunk: check up to there, then its ending.
+          while (j < stop && ((j - head) & 3) !== 0) {
+            const c = chunk[j]
+            if (c < 33 || c > 126) break
+            j++
+          }
+          if (j < stop && ((j - head) & 3) === 0) {
+            // A word holds a byte outside 33..126 when one is below 0x21 (the first term) or
+            // above 0x7e (the second); the byte loop below then finds which.
+            let k = (j - head) >> 2
+            const last = (stop - head) >> 2
+            while (k < last) {
+              const w = words[k]
+              if ((((w - 0x21212121) & ~w) | (w + 0x01010101) | w) & 0x80808080) break
+              k++
+            }
+            j = head + (k << 2)
+          }
           while (j < stop) {
             const c = chunk[j]
             if (c < 33 || c > 126) break

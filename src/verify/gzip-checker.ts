@@ -45,8 +45,16 @@ export class GzipChecker {
   /** How much more output is inflated after the text checker found a problem. */
   static readonly GRACE_BYTES = 16 * 1024 * 1024
 
+  /**
+   * zlib's stream hands out each piece of output in a new buffer: garbage that V8 collects only
+   * once 64 MiB of such memory piled up (its external-memory trigger), about 40 MiB of a scan's
+   * peak RSS. A young-generation collection every COLLECT_BYTES frees them at about 1 ms each.
+   */
+  static readonly COLLECT_BYTES = 8 * 1024 * 1024
+
   /** Bytes of output so far. */
   output = 0
+  private collected = 0
   private readonly gunzip: Zlib.Gunzip
   /** Chunks handed to zlib and not yet consumed, in order. */
   private readonly pending: PendingChunk[] = []
@@ -72,7 +80,9 @@ export class GzipChecker {
     /** Bytes of output per piece handed to the text checker. */
     outputChunk = 256 * 1024,
     /** The largest chunk `write` is given (for the comparison with zeros). */
-    inputChunk = 1024 * 1024
+    inputChunk = 1024 * 1024,
+    /** Called after every COLLECT_BYTES of output (see there). */
+    private readonly collect?: () => void
   ) {
     this.zeros = Buffer.alloc(inputChunk)
     // The readable side buffers two pieces, so zlib inflates the next while one is checked.
@@ -136,6 +146,10 @@ export class GzipChecker {
     let piece: Buffer | null
     while (!this.error && (piece = this.gunzip.read() as Buffer | null) !== null) {
       this.output += piece.length
+      if (this.collect && this.output - this.collected >= GzipChecker.COLLECT_BYTES) {
+        this.collected = this.output
+        this.collect()
+      }
       if (this.textFailedAt < 0) {
         if (!this.text.push(piece)) this.textFailedAt = this.output
       } else if (this.output - this.textFailedAt > GzipChecker.GRACE_BYTES) {

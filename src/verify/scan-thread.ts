@@ -1,5 +1,7 @@
 import type * as Crypto from 'node:crypto'
 import type * as Fs from 'node:fs'
+import type * as V8 from 'node:v8'
+import type * as Vm from 'node:vm'
 import type * as WorkerThreads from 'node:worker_threads'
 import type * as Zlib from 'node:zlib'
 import type { FastaChecker } from './fasta-checker.js'
@@ -13,6 +15,8 @@ export interface ThreadModules {
   readonly zlib: typeof Zlib
   readonly crypto: typeof Crypto
   readonly workerThreads: typeof WorkerThreads
+  readonly v8: typeof V8
+  readonly vm: typeof Vm
 }
 
 /** The checkers, passed in for the same reason. */
@@ -74,8 +78,13 @@ export type ThreadMessage =
  * outside its own body but its parameters and the globals.
  */
 export function scanThread(modules: ThreadModules, engine: ThreadEngine): void {
-  const { fs, zlib, crypto, workerThreads } = modules
+  const { fs, zlib, crypto, workerThreads, v8, vm } = modules
   const port = workerThreads.parentPort!
+  // V8's collector, for GzipChecker's output buffers (see COLLECT_BYTES there): exposed to a
+  // fresh context of this thread only.
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void
+  const collect = (): void => gc({ type: 'minor' })
   const LIMIT = 0
   const READ = 1
   const STOP = 2
@@ -144,7 +153,7 @@ export function scanThread(modules: ThreadModules, engine: ThreadEngine): void {
         : undefined
       const inflater =
         text && gzip
-          ? new engine.GzipChecker(zlib, text, job.outputBytes, job.readBytes)
+          ? new engine.GzipChecker(zlib, text, job.outputBytes, job.readBytes, collect)
           : undefined
       const fd = fs.openSync(segment.path, 'r')
       let stopped: unknown

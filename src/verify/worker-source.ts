@@ -30,7 +30,9 @@ const engine = {
   fs: require('node:fs'),
   zlib: require('node:zlib'),
   crypto: require('node:crypto'),
-  workerThreads: require('node:worker_threads')
+  workerThreads: require('node:worker_threads'),
+  v8: require('node:v8'),
+  vm: require('node:vm')
 }, engine);
 `
   return cached
