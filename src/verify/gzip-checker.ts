@@ -50,7 +50,7 @@ export class GzipChecker {
    * once 64 MiB of such memory piled up (its external-memory trigger), about 40 MiB of a scan's
    * peak RSS. A young-generation collection every COLLECT_BYTES frees them at about 1 ms each.
    */
-  static readonly COLLECT_BYTES = 8 * 1024 * 1024
+  static readonly COLLECT_BYTES = 4 * 1024 * 1024
 
   /** Bytes of output so far. */
   output = 0

@@ -92,7 +92,11 @@ export interface Scan {
 export const SCAN_MAX_LAG_BYTES = 512 * 1024 * 1024
 /** Bytes per read: 1 MiB reads keep syscalls few. */
 export const SCAN_READ_BYTES = 1024 * 1024
-/** Reads in flight into zlib, so that inflating never waits for the next read. */
+/**
+ * Checking gzip, reads are smaller and several are in flight into zlib, so that inflating never
+ * waits for the next read: 4 x 256 KiB of gzip is about 4 MiB of text ahead.
+ */
+const GZIP_READ_BYTES = 256 * 1024
 const GZIP_BUFFERS = 4
 /** Decompressed bytes per piece handed to the text check (smaller: more overlap, more calls). */
 const OUTPUT_BYTES = 256 * 1024
@@ -181,7 +185,10 @@ class RunningScan implements Scan {
       compression: source.compression,
       shared: this.state.buffer as SharedArrayBuffer,
       keepGoing: options.keepGoing ?? false,
-      readBytes: SCAN_READ_BYTES,
+      readBytes:
+        options.validate === 'full' && source.compression === 'gzip'
+          ? GZIP_READ_BYTES
+          : SCAN_READ_BYTES,
       gzipBuffers: GZIP_BUFFERS,
       outputBytes: OUTPUT_BYTES
     }
