@@ -23,6 +23,7 @@ import { objectPath, signV2 } from '../sandbox/s3-client.js'
 import { ACTION_ENTRY, ROOT, runAction, type ActionRun } from './action-runner.js'
 import { checkSink, summarize, throughputRun, type ThroughputRun } from './checks.js'
 import { config, GiB, log, logFile, MiB, quick, sizeLabel, workDir } from './config.js'
+import { contentCheck, contentRows, contentTargets } from './content-check.js'
 import {
   curlSequentialLoop,
   curlUpload,
@@ -421,6 +422,7 @@ async function main(): Promise<void> {
     const small = await section('memory (1 MiB file)', () => smallFilePeak(sink))
     const many = await section('many files', () => manyFiles(sink))
     const cold = await section('cold start', () => coldStart(sink))
+    const content = await section('content check', contentCheck)
     const wanFile = writeWanFile()
     const wan = await section('WAN throughput', () =>
       wanThroughput(wanSink, wanFile, can.multipart)
@@ -432,13 +434,13 @@ async function main(): Promise<void> {
     const s3 = findRadosgw()
     const rgw = s3 ? await section('radosgw (real S3)', () => radosgw(s3)) : undefined
     if (!s3) log('radosgw: not running, section skipped (bash scripts/radosgw.sh start)')
-    sections = { tp, small, many, cold, wan, resets, rgw }
+    sections = { tp, small, many, cold, content, wan, resets, rgw }
   } finally {
     await sink.stop()
     await wanSink.stop()
     if (process.env.BENCH_KEEP_WORK !== '1') rmSync(workDir, { recursive: true, force: true })
   }
-  const { tp, small, many, cold, wan, resets, rgw } = sections
+  const { tp, small, many, cold, content, wan, resets, rgw } = sections
 
   const bigLabel = sizeLabel(config.bigBytes)
   const wanLabel = sizeLabel(config.wanBytes)
@@ -530,7 +532,8 @@ async function main(): Promise<void> {
     ),
     resent: target('multipart re-sent after a reset', partsResent, 'max', 2, 'parts')
   }
-  const targets = Object.values(t)
+  const contentT = contentTargets(content)
+  const targets = [...Object.values(t), ...contentT]
   const ok = (x: Target): string => verdict(targetMet(x))
   const row = (
     metric: string,
@@ -669,6 +672,7 @@ async function main(): Promise<void> {
       : row('radosgw (real S3), optional', 'not run')
   )
 
+  rows.push(...contentRows(content, contentT))
   rows.push(
     row(
       `WAN (${fmt(config.wanCapBytesPerS / 1e6, 0)} MB/s per connection), ${wanLabel}, median of ${config.wanRepeats}`
@@ -805,6 +809,7 @@ async function main(): Promise<void> {
     wan: wan ? roundDeep(wan) : null,
     wanResets: resets ? roundDeep({ ...resets, multipartPartsResent: partsResent }) : null,
     radosgw: rgw ? roundDeep(rgw) : null,
+    contentCheck: content ? roundDeep(content) : null,
     errors
   }
   if (!quick) {
