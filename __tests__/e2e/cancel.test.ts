@@ -160,3 +160,86 @@ describe('a job cancelled before any upload started (bundle)', () => {
     })
   })
 })
+
+describe('a job cancelled during the skip-existing lookup (bundle)', () => {
+  /** Sends SIGTERM once the (stalled) listing request reached the sandbox. */
+  const whenListing = (sandbox: Sandbox) => (): boolean =>
+    sandbox.requests.some(r => r.route === 'list_samples')
+
+  it('a stalled listing is aborted at once: every sample not attempted, summary and results file written, exit 1 within 10 s', async () => {
+    await withFreshSandbox(API_KEY, async sandbox => {
+      sandbox.faults.add('list_samples', { kind: 'stall' })
+      const { result, log, closed, signalledAt } = await runCancelled(
+        sandbox,
+        { 'skip-existing': 'true', 'max-attempts': '3' },
+        whenListing(sandbox)
+      )
+      expect(signalledAt).toBeDefined()
+      expect(closed.signal).toBeNull()
+      expect(closed.code).toBe(1)
+      // Aborted, not waited out: far less than the last-resort exit (9 s).
+      expect(closed.at - signalledAt!).toBeLessThan(5000)
+      expect(result.outputs['sample-ids']).toBe('[]')
+      expect(failedOf(result).map(f => [f.path, f.status])).toEqual([
+        ['reads/a.fastq', 'not attempted'],
+        ['reads/b.fastq', 'not attempted'],
+        ['reads/p_R1.fastq', 'not attempted']
+      ])
+      for (const failure of failedOf(result))
+        expect(failure.error).toBe(
+          'not attempted: the job was cancelled before this sample started.'
+        )
+      expectOutputsOnce(result)
+      expect(recordOf(result)).toMatchObject({ outcome: 'failed', totals: { not_attempted: 3 } })
+      expect(result.summary).toContain('3 not attempted')
+      // Nothing after the signal but the one stalled listing: no retry, no upload.
+      expect(sandbox.requests.map(r => r.route)).toEqual(['list_samples'])
+      const afterSignal = log.slice(log.indexOf('Received SIGTERM'))
+      expect(afterSignal).not.toMatch(/Retrying in/)
+      expect(afterSignal).not.toMatch(/could not be reached|could not ask One Codex/)
+      expect(log).toMatch(/::error::The job was cancelled\. None of the 3 samples was uploaded/)
+    })
+  })
+
+  it('a listing answering 503 after the signal is not retried, and says no "Retrying in"', async () => {
+    await withFreshSandbox(API_KEY, async sandbox => {
+      // The answer (a 503) comes 600 ms after the request: the signal lands in between.
+      sandbox.faults.add('list_samples', { kind: 'status', status: 503, afterMs: 600, times: 5 })
+      const { result, log, closed } = await runCancelled(
+        sandbox,
+        { 'skip-existing': 'true', 'max-attempts': '5' },
+        whenListing(sandbox)
+      )
+      expect(closed.code).toBe(1)
+      expect(sandbox.requests.filter(r => r.route === 'list_samples')).toHaveLength(1)
+      expect(log).not.toMatch(/Retrying in/)
+      expect(failedOf(result).map(f => f.status)).toEqual([
+        'not attempted',
+        'not attempted',
+        'not attempted'
+      ])
+    })
+  })
+
+  it('a dry run cancelled during its read-only listing still writes its report and exits 1', async () => {
+    await withFreshSandbox(API_KEY, async sandbox => {
+      sandbox.faults.add('list_samples', { kind: 'stall' })
+      const { result, log, closed, signalledAt } = await runCancelled(
+        sandbox,
+        { 'skip-existing': 'true', 'dry-run': 'true' },
+        whenListing(sandbox)
+      )
+      expect(closed.signal).toBeNull()
+      expect(closed.code).toBe(1)
+      expect(closed.at - signalledAt!).toBeLessThan(5000)
+      expectOutputsOnce(result)
+      expect(result.outputs['sample-ids']).toBe('[]')
+      expect(JSON.parse(result.outputs.plan)).toHaveLength(3)
+      expect(recordOf(result).outcome).toBe('dry-run')
+      expect(result.summary).toContain('One Codex upload (dry run)')
+      expect(result.summary).toMatch(/cancelled/)
+      expect(sandbox.requests.map(r => r.route)).toEqual(['list_samples'])
+      expect(log).toMatch(/::error::The job was cancelled/)
+    })
+  })
+})

@@ -7,6 +7,12 @@ import { assertSecureUrl } from '../shared/url-policy.js'
 export interface OneCodexClientOptions {
   /** Idle-socket timeout of API requests. Default 120 s. */
   socketTimeoutMs?: number
+  /**
+   * The job's cancellation: when it aborts, every request of this client in flight is aborted
+   * and fails as stopped (code ABORTED, not retried, never taken for api-url being
+   * unreachable), and no new one is sent.
+   */
+  signal?: AbortSignal
 }
 
 /**
@@ -18,6 +24,7 @@ export class ApiConnection {
   protected readonly apiUrl: string
   private readonly http: HttpClient
   private readonly authorization: string
+  private readonly signal?: AbortSignal
   private answered = false
   private firstUnreachable?: AccountIssue
 
@@ -26,6 +33,7 @@ export class ApiConnection {
     this.apiUrl = apiUrl.replace(/\/+$/, '')
     this.authorization = basicAuthorization(apiKey)
     this.http = createHttpClient(options.socketTimeoutMs)
+    this.signal = options.signal
   }
 
   /** True once api-url answered any request (whatever the status). */
@@ -50,6 +58,11 @@ export class ApiConnection {
    * in the way; before any answer, the first such failure is also kept as the run's cause.
    */
   private unreachableError(label: string, error: unknown): UploadError {
+    if (this.signal?.aborted)
+      return new UploadError(`${label} was stopped: the job was cancelled.`, {
+        code: 'ABORTED',
+        retryable: false
+      })
     const failure = networkError(label, error)
     const origin = new URL(this.apiUrl).origin
     const { via, proxied } = proxyRoute(this.apiUrl)
@@ -80,11 +93,13 @@ export class ApiConnection {
     let text: string
     let headers: Record<string, string | string[] | undefined>
     try {
-      const response = await this.http.get(`${this.apiUrl}${pathAndQuery}`, {
-        authorization: this.authorization,
-        accept: 'application/json',
-        ...extraHeaders
-      })
+      const response = await this.http.request(
+        'GET',
+        `${this.apiUrl}${pathAndQuery}`,
+        undefined,
+        { authorization: this.authorization, accept: 'application/json', ...extraHeaders },
+        { signal: this.signal }
+      )
       status = response.message.statusCode ?? 0
       this.answered = true
       headers = response.message.headers
@@ -109,11 +124,17 @@ export class ApiConnection {
     let text: string
     let headers: Record<string, string | string[] | undefined>
     try {
-      const response = await this.http.post(`${this.apiUrl}${path}`, JSON.stringify(body), {
-        authorization: this.authorization,
-        'content-type': 'application/json',
-        accept: 'application/json'
-      })
+      const response = await this.http.request(
+        'POST',
+        `${this.apiUrl}${path}`,
+        JSON.stringify(body),
+        {
+          authorization: this.authorization,
+          'content-type': 'application/json',
+          accept: 'application/json'
+        },
+        { signal: this.signal }
+      )
       status = response.message.statusCode ?? 0
       this.answered = true
       headers = response.message.headers

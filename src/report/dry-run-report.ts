@@ -3,7 +3,10 @@
 import { originOf } from '../shared/url-policy.js'
 import type { Share } from '../plan/share.js'
 import type { Plan, Sample, Settings } from '../shared/types.js'
-import { previewExisting } from '../upload/existing.js'
+import * as core from '@actions/core'
+import { Inputs } from '../shared/constants.js'
+import { UploadError } from '../shared/upload-error.js'
+import { isCancelledLookup, previewExisting } from '../upload/existing.js'
 import { dryRunTotals, planOutput, printPlan } from './dry-run.js'
 import type { ListOutput } from './output-budget.js'
 import {
@@ -20,17 +23,43 @@ import { planSummary } from './summary.js'
 
 /**
  * The dry-run stage: the plan of this job's share printed, what One Codex already holds of it
- * (with skip-existing; read-only), and the report. Nothing is uploaded.
+ * (with skip-existing; read-only), and the report. Nothing is uploaded. A lookup that fails or
+ * that the job's cancellation (`signal`) stops still ends in the report, and fails the step.
  */
-export async function dryRun(share: Share, plan: Plan, settings: Settings): Promise<void> {
+export async function dryRun(
+  share: Share,
+  plan: Plan,
+  settings: Settings,
+  options: { signal?: AbortSignal } = {}
+): Promise<void> {
   printPlan({ ...plan, samples: share.samples }, settings, share.scope)
-  if (settings.skipExisting) await previewExisting(share.samples, settings)
+  let stopped: string | undefined
+  if (settings.skipExisting) {
+    try {
+      await previewExisting(share.samples, settings, { signal: options.signal })
+    } catch (error) {
+      if (isCancelledLookup(error))
+        stopped = `The job was cancelled during the ${Inputs.SkipExisting} lookup of the dry run.`
+      else {
+        core.error(
+          error instanceof UploadError && error.account
+            ? error.account.message
+            : error instanceof Error
+              ? error.message
+              : String(error)
+        )
+        stopped = `The dry run's ${Inputs.SkipExisting} lookup failed (see the error above).`
+      }
+    }
+  }
   await reportDryRun(
     { ...plan, samples: share.samples },
     settings,
     [planOutput(share.samples, settings)],
-    share.scope
+    share.scope,
+    stopped
   )
+  if (stopped) core.setFailed(stopped)
 }
 
 /**
@@ -42,7 +71,8 @@ export async function reportDryRun(
   plan: Plan,
   settings: ReportSettings,
   extraLists: readonly ListOutput[] = [],
-  scope?: string
+  scope?: string,
+  stopped?: string
 ): Promise<void> {
   const samples = plan.samples
   await publish(
@@ -64,7 +94,7 @@ export async function reportDryRun(
     planSummary(
       {
         heading: `${HEADING} (dry run)`,
-        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
+        totals: `${stopped ? `${stopped} ` : ''}${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
         samples
       },
       limit
