@@ -44,10 +44,13 @@ const settings = (overrides: Partial<Settings> = {}): Settings =>
     ...overrides
   })
 
-async function upload(overrides: Partial<Settings> = {}): Promise<UploadResults> {
+async function upload(
+  overrides: Partial<Settings> = {},
+  which: readonly Sample[] = samples
+): Promise<UploadResults> {
   let results: UploadResults | undefined
   await captureStdout(async () => {
-    results = await uploadSamples(samples, settings(overrides), {
+    results = await uploadSamples(which, settings(overrides), {
       retryBaseDelayMs: 1,
       socketTimeoutMs: 2000,
       log: () => undefined,
@@ -112,6 +115,51 @@ describe('a wrong API key (401) stops the run', () => {
     const results = await upload({ apiKey: 'a-wrong-key-9876', concurrency: 1 })
     expect(inits()).toBe(1)
     expect(statuses(results).filter(s => s === 'not attempted')).toHaveLength(39)
+  })
+})
+
+describe('a 404 from a route that must exist stops the run (api-url is not One Codex)', () => {
+  it('init_upload 404 (api-url with a path): at most `concurrency` calls, one cause naming api-url and the route', async () => {
+    // The API docs' base URL copied into api-url: every route lands on a path that does not exist.
+    const apiUrl = `${sandbox.apiUrl}/api/v1`
+    const results = await upload({ apiUrl })
+    const tried = sandbox.requests.filter(r => r.route === 'other')
+    expect(tried.length).toBeGreaterThan(0)
+    expect(tried.length).toBeLessThanOrEqual(4)
+    expect(tried[0].url).toBe('/api/v1/api/v1/samples/init_upload')
+    expect(results.stopped).toEqual({
+      input: 'api-url',
+      message: `api-url ${apiUrl} answered HTTP 404 for /api/v1/samples/init_upload: is it One Codex's origin? It must be the origin only (scheme, host and port, like https://app.onecodex.com), with no path: check the api-url input.`
+    })
+    expect(statuses(results).filter(s => s === 'not attempted')).toHaveLength(40 - tried.length)
+    for (const outcome of results.outcomes.filter(o => !o.ok && o.failure.status === undefined))
+      expect(!outcome.ok && outcome.accountLevel).toBe(true)
+  })
+
+  it('init_multipart_upload 404 stops the run the same way', async () => {
+    sandbox.faults.add('init_multipart_upload', { kind: 'status', status: 404, times: 100 })
+    const results = await upload(
+      {},
+      samples.map(sample => ({ ...sample, route: 'multipart' as const }))
+    )
+    expect(results.stopped?.input).toBe('api-url')
+    expect(results.stopped?.message).toMatch(
+      /^api-url http:\/\/127\.0\.0\.1:\d+ answered HTTP 404 for \/api\/v1\/samples\/init_multipart_upload: is it One Codex's origin\?/
+    )
+    expect(
+      sandbox.requests.filter(r => r.route === 'init_multipart_upload').length
+    ).toBeLessThanOrEqual(4)
+  })
+
+  it("confirm_upload's 404 (sample not found) stays that sample's failure", async () => {
+    sandbox.faults.add('confirm_upload', {
+      kind: 'status',
+      status: 404,
+      body: JSON.stringify({ message: 'Sample not found.' })
+    })
+    const results = await upload({ concurrency: 1 })
+    expect(results.stopped).toBeUndefined()
+    expect(statuses(results).filter(s => s === 'confirmed')).toHaveLength(39)
   })
 })
 

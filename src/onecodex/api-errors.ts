@@ -1,5 +1,6 @@
-// How One Codex API failures are worded: the account-level cause of a 401/402, the hint of a
-// 403, and the route (proxy or not) named when api-url could not be reached.
+// How One Codex API failures are worded: the account-level cause of a 401/402 and of a 404 from
+// a route that must exist, the hint of a 403, and the route (proxy or not) named when api-url
+// could not be reached.
 import { proxyFor } from '../net/proxy-env.js'
 import type { AccountIssue } from '../shared/upload-error.js'
 
@@ -28,12 +29,39 @@ function forbiddenHint(project: string | undefined): string {
     : 'The API key was accepted but may not do this: check the api-key input (a key with too few rights is the likely cause).'
 }
 
-/** The hint and account-level cause of an API error status. */
+/**
+ * A 404 from a route every One Codex API has (init_upload, init_multipart_upload, the sample
+ * listing) says api-url is not One Codex's API: every sample would get it, so the run stops
+ * once, naming api-url (without credentials or query) and the route.
+ */
+function missingRouteIssue(apiUrl: string, path: string): AccountIssue {
+  let shown = apiUrl
+  try {
+    const url = new URL(apiUrl)
+    shown = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  } catch {
+    // shown as given
+  }
+  return {
+    input: 'api-url',
+    message: `api-url ${shown} answered HTTP 404 for ${path.split('?')[0]}: is it One Codex's origin? It must be the origin only (scheme, host and port, like https://app.onecodex.com), with no path: check the api-url input.`
+  }
+}
+
+/**
+ * The hint and account-level cause of an API error status. `route` is given for a route that
+ * must exist on One Codex's API: its 404 concerns every sample alike.
+ */
 export function apiErrorOptions(
   status: number,
-  project?: string
+  project?: string,
+  route?: { apiUrl: string; path: string }
 ): { hint?: string; account?: (said: string) => AccountIssue } {
   if (status === 403) return { hint: forbiddenHint(project) }
+  if (status === 404 && route) {
+    const issue = missingRouteIssue(route.apiUrl, route.path)
+    return { account: () => issue }
+  }
   return { account: accountIssue(status) }
 }
 

@@ -15,6 +15,14 @@ export interface OneCodexClientOptions {
   signal?: AbortSignal
 }
 
+export interface RouteOptions {
+  /**
+   * The route exists on every One Codex API (init_upload, init_multipart_upload, the listing):
+   * a 404 from it means api-url is not One Codex's API, and stops the run (account-level).
+   */
+  mustExist?: boolean
+}
+
 /**
  * The connection to api-url under every One Codex call: one HTTP client, HTTP Basic (key as
  * username, empty password; the key goes to api-url only), JSON requests and answers, and
@@ -53,6 +61,14 @@ export class ApiConnection {
     this.http.dispose()
   }
 
+  /** What the error wording needs of a route that must exist (see RouteOptions). */
+  private routeOf(
+    path: string,
+    options: RouteOptions
+  ): { apiUrl: string; path: string } | undefined {
+    return options.mustExist ? { apiUrl: this.apiUrl, path } : undefined
+  }
+
   /**
    * A request to api-url that got no answer: the message names api-url and whether a proxy was
    * in the way; before any answer, the first such failure is also kept as the run's cause.
@@ -87,7 +103,8 @@ export class ApiConnection {
   protected async getJson(
     pathAndQuery: string,
     label: string,
-    extraHeaders: Record<string, string>
+    extraHeaders: Record<string, string>,
+    options: RouteOptions = {}
   ): Promise<{ json: unknown; headers: Record<string, string | string[] | undefined> }> {
     let status: number
     let text: string
@@ -108,7 +125,13 @@ export class ApiConnection {
       throw this.unreachableError(label, error)
     }
     if (status < 200 || status >= 300)
-      throw httpError(label, status, text, headers, apiErrorOptions(status))
+      throw httpError(
+        label,
+        status,
+        text,
+        headers,
+        apiErrorOptions(status, undefined, this.routeOf(pathAndQuery, options))
+      )
     try {
       return { json: JSON.parse(text) as unknown, headers }
     } catch {
@@ -119,7 +142,12 @@ export class ApiConnection {
   }
 
   /** POST `body` as JSON to `path` on api-url: the parsed answer ({} for an empty one). */
-  protected async postJson(path: string, body: unknown, label: string): Promise<unknown> {
+  protected async postJson(
+    path: string,
+    body: unknown,
+    label: string,
+    options: RouteOptions = {}
+  ): Promise<unknown> {
     let status: number
     let text: string
     let headers: Record<string, string | string[] | undefined>
@@ -149,7 +177,11 @@ export class ApiConnection {
         status,
         text,
         headers,
-        apiErrorOptions(status, typeof project === 'string' ? project : undefined)
+        apiErrorOptions(
+          status,
+          typeof project === 'string' ? project : undefined,
+          this.routeOf(path, options)
+        )
       )
     }
     if (text.trim() === '') return {}
