@@ -65,7 +65,7 @@ describe('RetryPolicy.execute', () => {
     expect(calls).toBe(3)
     expect(delays).toHaveLength(2)
     expect(error.message).toBe(
-      'init_upload for x.fq failed with HTTP 503. (gave up after 3 attempts)'
+      'init_upload for x.fq failed with HTTP 503 (gave up after 3 attempts).'
     )
     expect(error.status).toBe(503)
   })

@@ -88,7 +88,11 @@ export class RetryPolicy {
         if (attempt >= this.maxAttempts) {
           const note = this.maxAttempts > 1 ? ` (gave up after ${this.maxAttempts} attempts)` : ''
           const typed = error instanceof UploadError ? error : undefined
-          throw new UploadError(`${message}${note}`, {
+          // Inside the sentence: "… HTTP 503 (gave up after 3 attempts)." not "… 503. (gave …)".
+          const said = message.endsWith('.')
+            ? `${message.slice(0, -1)}${note}.`
+            : `${message}${note}`
+          throw new UploadError(said, {
             status: typed?.status,
             code: typed?.code,
             retryable: false

@@ -157,8 +157,10 @@ export async function findExisting(
     if (signal?.aborted) throw cancelledLookup()
     const typed = error instanceof UploadError ? error : undefined
     // A key One Codex refuses (and the like) is said the way the whole run says it.
-    const message =
+    // The listing's own words name skip-existing already: said once.
+    const message = (
       typed?.account?.message ?? (error instanceof Error ? error.message : String(error))
+    ).replace(new RegExp(`^${Inputs.SkipExisting}: `), '')
     throw new UploadError(
       redactText(
         `${Inputs.SkipExisting}: could not ask One Codex which samples it already holds: ${message.replace(/\.?$/, '.')} Nothing was uploaded: uploading without knowing that could make duplicates.`,
