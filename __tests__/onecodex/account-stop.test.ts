@@ -230,6 +230,29 @@ describe('an api-url that never answers stops the run', () => {
     )
   })
 
+  it('connection refused with HTTPS_PROXY set: says why the proxy was not used, never "no proxy"', async () => {
+    const port = await closedPort()
+    process.env.HTTPS_PROXY = 'http://proxy.corp:3128'
+    const results = await upload({ apiUrl: `http://127.0.0.1:${port}` })
+    expect(results.stopped?.message).toMatch(
+      new RegExp(
+        `^One Codex could not be reached at api-url http://127\\.0\\.0\\.1:${port} \\(direct: HTTPS_PROXY is not used for loopback hosts\\): .*ECONNREFUSED.*\\. Check the api-url input\\.$`
+      )
+    )
+    const outcome = results.outcomes[0]
+    expect(!outcome.ok && outcome.failure.error).not.toContain('no proxy')
+  })
+
+  it('every init request got through but its connection dropped before the answer: says so, not "could not be reached"', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', reset: true, times: 1000 })
+    const results = await upload({ concurrency: 1 })
+    expect(results.stopped?.input).toBe('api-url')
+    expect(results.stopped?.message).toBe(
+      `Requests to api-url ${sandbox.apiUrl} (no proxy) got through, but the connection dropped before One Codex answered: socket hang up (ECONNRESET). One Codex may have acted on them (a sample may have been created). Check the api-url input; a proxy or gateway that cuts connections is a likely cause.`
+    )
+    expect(results.stopped?.message).not.toMatch(/could not be reached|\.\./)
+  })
+
   it('through a proxy: the message says which proxy was in the way', async () => {
     const port = await closedPort()
     process.env.HTTPS_PROXY = `http://user:secret@127.0.0.1:${port}`
@@ -249,12 +272,12 @@ describe('an api-url that never answers stops the run', () => {
     expect(error).toBeInstanceOf(UploadError)
     const message = (error as UploadError).message
     expect(message).toContain(
-      `(api-url https://onecodex.invalid, through the proxy http://127.0.0.1:${port})`
+      `(api-url https://onecodex.invalid, through the proxy http://127.0.0.1:${port} from https_proxy)`
     )
     expect(message).not.toContain('secret')
     expect(client.reached).toBe(false)
     expect(client.unreachable?.message).toMatch(
-      /^One Codex could not be reached at api-url https:\/\/onecodex\.invalid \(through the proxy http:\/\/127\.0\.0\.1:\d+\): .*Check the api-url input and the proxy settings \(HTTPS_PROXY, NO_PROXY\)\.$/
+      /^One Codex could not be reached at api-url https:\/\/onecodex\.invalid \(through the proxy http:\/\/127\.0\.0\.1:\d+ from https_proxy\): .*Check the api-url input and the proxy settings \(https_proxy, NO_PROXY\)\.$/
     )
   })
 

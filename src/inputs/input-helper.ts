@@ -17,6 +17,7 @@ import {
 } from '../contract/spec.js'
 import type { Json, Problem, Settings } from '../shared/types.js'
 import { insecureUrlReason } from '../shared/url-policy.js'
+import { proxyEnvProblem } from '../net/proxy-env.js'
 
 export interface InputResult {
   readonly settings: Settings
@@ -97,6 +98,9 @@ export function getInputs(): InputResult {
   const apiUrl = (core.getInput(Inputs.ApiUrl) || DEFAULT_API_URL).replace(/\/+$/, '')
   const urlReason = insecureUrlReason(apiUrl, `Input ${Inputs.ApiUrl}`)
   if (urlReason) problems.push(urlReason)
+  // A proxy variable every request would take must be usable before the first one is sent.
+  const proxyProblem = urlReason ? undefined : proxyEnvProblem(apiUrl)
+  if (proxyProblem) problems.push(proxyProblem)
 
   const ifNoFilesFound = parseEnum(
     Inputs.IfNoFilesFound,

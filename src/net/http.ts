@@ -14,6 +14,18 @@ const USER_AGENT = 'onecodex-upload-action'
 /** The default stall timeout: a request on which no byte moved for this long is given up. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000
 
+/** The failures of requests that had been sent whole before they failed (see wasSent). */
+const sentWhole = new WeakSet<object>()
+
+/**
+ * True when `error` (a rejection of HttpClient.request: no answer came) struck after the
+ * request had been sent whole, e.g. a connection reset after the server read it: the server may
+ * have acted on it. False for a request that never got through (refused, DNS, TLS, a tunnel).
+ */
+export function wasSent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && sentWhole.has(error)
+}
+
 /** A request body: text or bytes, or a stream that pipes itself into the request and ends it. */
 export type RequestBody = string | Buffer | { pipe(destination: ClientRequest): unknown }
 
@@ -80,7 +92,10 @@ export class HttpClient {
       request.on('error', error => {
         if (settled) return
         settled = true
-        reject(stallErrorOf(request) ?? error)
+        const failure = stallErrorOf(request) ?? error
+        // Written whole (node flushed every byte to the socket): the server may have acted on it.
+        if (request.writableFinished) sentWhole.add(failure)
+        reject(failure)
       })
       if (body === undefined) request.end()
       else if (typeof body === 'string' || Buffer.isBuffer(body)) request.end(body)

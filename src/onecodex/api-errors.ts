@@ -1,7 +1,5 @@
 // How One Codex API failures are worded: the account-level cause of a 401/402 and of a 404 from
-// a route that must exist, the hint of a 403, and the route (proxy or not) named when api-url
-// could not be reached.
-import { proxyFor } from '../net/proxy-env.js'
+// a route that must exist, the hint of a 403, and the cause when api-url never answered.
 import type { AccountIssue } from '../shared/upload-error.js'
 
 /**
@@ -65,18 +63,24 @@ export function apiErrorOptions(
   return { account: accountIssue(status) }
 }
 
-/** "no proxy" or "through the proxy http://proxy:3128" (origin only: no credentials). */
-export function proxyRoute(url: string): { via: string; proxied: boolean } {
-  let proxy = ''
-  try {
-    proxy = proxyFor(new URL(url))?.href ?? ''
-  } catch {
-    proxy = ''
-  }
-  if (!proxy) return { via: 'no proxy', proxied: false }
-  try {
-    return { via: `through the proxy ${new URL(proxy).origin}`, proxied: true }
-  } catch {
-    return { via: 'through a proxy', proxied: true }
+/**
+ * The run's cause when api-url never answered, said in one place: either the request never got
+ * through ("could not be reached": refused, DNS, TLS, the proxy), or it did (`sent`: written
+ * whole) and the connection dropped before any answer, so One Codex may have acted on it.
+ * `route` says which way the requests went (see describeRoute); `reason` is the failure.
+ */
+export function unansweredIssue(
+  origin: string,
+  route: { via: string; proxied: boolean; variable?: string },
+  reason: string,
+  sent: boolean
+): AccountIssue {
+  const why = reason.replace(/\.+$/, '')
+  const check = `Check the api-url input${route.proxied ? ` and the proxy settings (${route.variable ?? 'HTTPS_PROXY'}, NO_PROXY)` : ''}`
+  return {
+    input: 'api-url',
+    message: sent
+      ? `Requests to api-url ${origin} (${route.via}) got through, but the connection dropped before One Codex answered: ${why}. One Codex may have acted on them (a sample may have been created). ${check}; a proxy or gateway that cuts connections is a likely cause.`
+      : `One Codex could not be reached at api-url ${origin} (${route.via}): ${why}. ${check}.`
   }
 }

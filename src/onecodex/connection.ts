@@ -1,6 +1,7 @@
 import { basicAuthorization } from './auth.js'
-import { apiErrorOptions, proxyRoute } from './api-errors.js'
-import { createHttpClient, readBodyText, type HttpClient } from '../net/http.js'
+import { apiErrorOptions, unansweredIssue } from './api-errors.js'
+import { createHttpClient, readBodyText, wasSent, type HttpClient } from '../net/http.js'
+import { describeRoute } from '../net/proxy-env.js'
 import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
 import { assertSecureUrl } from '../shared/url-policy.js'
 
@@ -70,8 +71,9 @@ export class ApiConnection {
   }
 
   /**
-   * A request to api-url that got no answer: the message names api-url and whether a proxy was
-   * in the way; before any answer, the first such failure is also kept as the run's cause.
+   * A request to api-url that got no answer: the message names api-url and which way it went
+   * (the proxy, or why none); before any answer, the first such failure is also kept as the
+   * run's cause (worded by unansweredIssue: not reached, or sent and dropped).
    */
   private unreachableError(label: string, error: unknown): UploadError {
     if (this.signal?.aborted)
@@ -81,15 +83,15 @@ export class ApiConnection {
       })
     const failure = networkError(label, error)
     const origin = new URL(this.apiUrl).origin
-    const { via, proxied } = proxyRoute(this.apiUrl)
-    if (!this.answered && !this.firstUnreachable) {
-      const reason = failure.message.replace(`${label} failed: `, '')
-      this.firstUnreachable = {
-        input: 'api-url',
-        message: `One Codex could not be reached at api-url ${origin} (${via}): ${reason}. Check the api-url input${proxied ? ' and the proxy settings (HTTPS_PROXY, NO_PROXY)' : ''}.`
-      }
-    }
-    return new UploadError(`${failure.message} (api-url ${origin}, ${via})`, {
+    const route = describeRoute(new URL(this.apiUrl))
+    if (!this.answered && !this.firstUnreachable)
+      this.firstUnreachable = unansweredIssue(
+        origin,
+        route,
+        failure.message.replace(`${label} failed: `, ''),
+        wasSent(error)
+      )
+    return new UploadError(`${failure.message} (api-url ${origin}, ${route.via})`, {
       code: failure.code,
       status: failure.status,
       retryable: failure.retryable
