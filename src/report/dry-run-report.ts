@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import { Inputs } from '../shared/constants.js'
 import { UploadError } from '../shared/upload-error.js'
 import { isCancelledLookup, previewExisting } from '../upload/existing.js'
-import { dryRunTotals, planOutput, printPlan } from './dry-run.js'
+import { dryRunTotals, planOutput, printDryRunTotals, printPlan } from './dry-run.js'
 import type { ListOutput } from './output-budget.js'
 import {
   emptyTotals,
@@ -34,9 +34,11 @@ export async function dryRun(
 ): Promise<void> {
   printPlan({ ...plan, samples: share.samples }, settings, share.scope)
   let stopped: string | undefined
+  let skipped: ReadonlySet<number> | undefined
   if (settings.skipExisting) {
     try {
-      await previewExisting(share.samples, settings, { signal: options.signal })
+      const lookup = await previewExisting(share.samples, settings, { signal: options.signal })
+      skipped = new Set(lookup.existing.keys())
     } catch (error) {
       if (isCancelledLookup(error))
         stopped = `The job was cancelled during the ${Inputs.SkipExisting} lookup of the dry run.`
@@ -52,34 +54,41 @@ export async function dryRun(
       }
     }
   }
-  await reportDryRun(
-    { ...plan, samples: share.samples },
-    settings,
-    [planOutput(share.samples, settings)],
-    share.scope,
-    stopped
-  )
+  await reportDryRun({ ...plan, samples: share.samples }, settings, {
+    extraLists: [planOutput(share.samples, settings)],
+    scope: share.scope,
+    stopped,
+    skipped
+  })
+  // The last line: what a real run would do (after the lookup, with skip-existing).
   if (stopped) core.setFailed(stopped)
+  else if (skipped) printDryRunTotals(share.samples, settings.apiUrl, share.scope, skipped)
 }
 
-/**
- * Reports a dry run: empty upload outputs, the plan in the results file and the job summary.
- * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget; `scope` says
- * which share of the plan a shard's job covers (`plan` then holds that share).
- */
+export interface DryRunReport {
+  /** Further list outputs (e.g. `plan`) fitted into the same budget. */
+  extraLists?: readonly ListOutput[]
+  /** Which share of the plan a shard's job covers (`plan` then holds that share). */
+  scope?: string
+  /** Why the dry run failed (its skip-existing lookup failed or was cancelled). */
+  stopped?: string
+  /** With skip-existing: the plan indexes One Codex already holds. */
+  skipped?: ReadonlySet<number>
+}
+
+/** Reports a dry run: empty upload outputs, the plan in the results file and the job summary. */
 export async function reportDryRun(
   plan: Plan,
   settings: ReportSettings,
-  extraLists: readonly ListOutput[] = [],
-  scope?: string,
-  stopped?: string
+  report: DryRunReport = {}
 ): Promise<void> {
+  const { extraLists = [], scope, stopped, skipped } = report
   const samples = plan.samples
   await publish(
     {
       outcome: 'dry-run',
       api_url: originOf(settings.apiUrl),
-      totals: { ...emptyTotals(), samples: samples.length },
+      totals: { ...emptyTotals(), samples: samples.length, existing: skipped?.size ?? 0 },
       ...(scope ? { scope } : {}),
       sample_ids: [],
       samples: [],
@@ -94,7 +103,7 @@ export async function reportDryRun(
     planSummary(
       {
         heading: `${HEADING} (dry run)`,
-        totals: `${stopped ? `${stopped} ` : ''}${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}`,
+        totals: `${stopped ? `${stopped} ` : ''}${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl, skipped)}`,
         samples
       },
       limit
