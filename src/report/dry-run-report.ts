@@ -1,10 +1,10 @@
 // The report of a dry run: empty upload outputs, the plan in the results file and the job
 // summary.
+import * as core from '@actions/core'
+import { Inputs } from '../shared/constants.js'
 import { originOf } from '../shared/url-policy.js'
 import type { Share } from '../plan/share.js'
 import type { Plan, Sample, Settings } from '../shared/types.js'
-import * as core from '@actions/core'
-import { Inputs } from '../shared/constants.js'
 import { UploadError } from '../shared/upload-error.js'
 import { isCancelledLookup, previewExisting } from '../upload/existing.js'
 import { dryRunTotals, planOutput, printDryRunTotals, printPlan } from './dry-run.js'

@@ -76,7 +76,7 @@ export function watchCancellation(options: WatchOptions = {}): JobCancellation {
   // Ours first, then the entry's early ones off: no signal can fall in between.
   for (const signal of CANCEL_SIGNALS) emitter.on(signal, handler)
   const early = (options.early ?? takeEarlySignals)()
-  if (early) cancel(early.signal, early.at, true)
+  if (early && cancelledAt === undefined) cancel(early.signal, early.at, true)
   return {
     signal: controller.signal,
     cancelledAt: () => cancelledAt,
