@@ -243,12 +243,12 @@ describe('an api-url that never answers stops the run', () => {
     expect(!outcome.ok && outcome.failure.error).not.toContain('no proxy')
   })
 
-  it('every init request got through but its connection dropped before the answer: says so, not "could not be reached"', async () => {
+  it('every init request was sent but its connection dropped before the answer: says so, not "could not be reached"', async () => {
     sandbox.faults.add('init_upload', { kind: 'lost-answer', reset: true, times: 1000 })
     const results = await upload({ concurrency: 1 })
     expect(results.stopped?.input).toBe('api-url')
     expect(results.stopped?.message).toBe(
-      `Requests to api-url ${sandbox.apiUrl} (no proxy) got through, but the connection dropped before One Codex answered: socket hang up (ECONNRESET). One Codex may have acted on them (a sample may have been created). Check the api-url input; a proxy or gateway that cuts connections is a likely cause.`
+      `Requests to api-url ${sandbox.apiUrl} (no proxy) were sent, but the connection dropped before any answer came: socket hang up (ECONNRESET). One Codex may have acted on them (a sample may have been created). Check the api-url input; a proxy or gateway that cuts connections is a likely cause.`
     )
     expect(results.stopped?.message).not.toMatch(/could not be reached|\.\./)
   })

@@ -80,7 +80,7 @@ export function unansweredIssue(
   return {
     input: 'api-url',
     message: sent
-      ? `Requests to api-url ${origin} (${route.via}) got through, but the connection dropped before One Codex answered: ${why}. One Codex may have acted on them (a sample may have been created). ${check}; a proxy or gateway that cuts connections is a likely cause.`
+      ? `Requests to api-url ${origin} (${route.via}) were sent, but the connection dropped before any answer came: ${why}. One Codex may have acted on them (a sample may have been created). ${check}; a proxy or gateway that cuts connections is a likely cause.`
       : `One Codex could not be reached at api-url ${origin} (${route.via}): ${why}. ${check}.`
   }
 }
