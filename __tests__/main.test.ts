@@ -11,6 +11,7 @@ import type { AnalysisRule } from '../sandbox/emulator.js'
 import type { AnalysisResult } from '../src/analysis/types.js'
 import { run } from '../src/main.js'
 import type { ResultsRecord } from '../src/report/results-file.js'
+import { describeSize } from '../src/shared/format.js'
 import {
   captureOutput,
   fastq,
@@ -346,6 +347,81 @@ describe('run: upload', () => {
         .filter(l => !l.startsWith('::add-mask::'))
         .join('\n')
     ).not.toContain(`${API_KEY}_revoked`)
+  })
+})
+
+describe('run: what a dry run with skip-existing and an empty shard say they did', () => {
+  const recordOf = (result: Awaited<ReturnType<typeof runAction>>): ResultsRecord =>
+    JSON.parse(readFileSync(result.outputs['results-file'], 'utf8')) as ResultsRecord
+  const lastLine = (stdout: string): string =>
+    stdout
+      .trimEnd()
+      .split('\n')
+      .filter(l => !l.startsWith('::debug::'))
+      .pop() ?? ''
+
+  it('dry run + skip-existing, all already there: "3 samples: 0 would be uploaded, 3 already in One Codex"', async () => {
+    for (const [name, reads] of [
+      ['a.fq', 3],
+      ['b.fq', 4],
+      ['c.fq', 5]
+    ] as const) {
+      const file = ws.write(`ex/${name}`, fastq(reads))
+      sandbox.seed({ filename: name, size: readFileSync(file).length })
+    }
+    const result = await runAction({
+      files: 'ex/*',
+      'dry-run': 'true',
+      'skip-existing': 'true',
+      paired: 'false'
+    })
+    expect(result.exitCode).toBeUndefined()
+    expect(sandbox.requests.map(r => r.route)).toEqual(['list_samples'])
+    const totals =
+      '3 samples: 0 would be uploaded, 3 already in One Codex; nothing was uploaded (only read-only listing requests were sent).'
+    expect(lastLine(result.stdout)).toBe(`Dry run: ${totals}`)
+    expect(result.summary).toContain(`**Dry run: ${totals}**`)
+    expect(result.stdout).not.toMatch(/3 samples \(.*\) would be uploaded/)
+  })
+
+  it('dry run + skip-existing, one of three there: counts the files and bytes of the two to upload', async () => {
+    const sizes: number[] = []
+    for (const [name, reads] of [
+      ['a.fq', 3],
+      ['b.fq', 4],
+      ['c.fq', 5]
+    ] as const)
+      sizes.push(readFileSync(ws.write(`ex/${name}`, fastq(reads))).length)
+    sandbox.seed({ filename: 'b.fq', size: sizes[1] })
+    const result = await runAction({
+      files: 'ex/*',
+      'dry-run': 'true',
+      'skip-existing': 'true',
+      paired: 'false'
+    })
+    const bytes = sizes[0] + sizes[2]
+    expect(lastLine(result.stdout)).toBe(
+      `Dry run: 3 samples: 2 would be uploaded (2 files, ${describeSize(bytes)}) to ${sandbox.apiUrl}, 1 already in One Codex; nothing was uploaded (only read-only listing requests were sent).`
+    )
+    expect(recordOf(result).totals).toMatchObject({ samples: 3, existing: 1 })
+  })
+
+  it('a shard that got no sample says "Shard k/n: 0 of N planned samples", not "No sample was planned"', async () => {
+    ws.write('one/only.fq', fastq())
+    // A shard of 256 that this one sample does not fall in.
+    const { shardOf } = await import('../src/plan/shard.js')
+    const own = shardOf({ file: { filename: 'only.fq' } } as Parameters<typeof shardOf>[0], 256)
+    const k = own === 1 ? 2 : 1
+    const result = await runAction({ files: 'one/*', shard: `${k}/256` })
+    expect(result.exitCode).toBeUndefined()
+    expect(sandbox.requests).toEqual([])
+    const headline = `Shard ${k}/256: 0 of 1 planned sample; this job has nothing to upload.`
+    // The tally, then where the complete record is.
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines.slice(-2)).toEqual([headline, expect.stringMatching(/^Complete record: /)])
+    expect(result.summary).toContain(`**${headline}**`)
+    expect(result.stdout + result.summary).not.toContain('No sample was planned')
+    expect(JSON.parse(result.outputs['sample-ids'])).toEqual([])
   })
 })
 

@@ -645,6 +645,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ? fault
         : faults.forFile(route, filenamesOf(route, path, body, url.searchParams))
     if (failure) {
+      if (fault?.kind === 'status' && fault.afterMs) await sleep(fault.afterMs)
       send(
         res,
         entry,

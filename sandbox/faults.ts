@@ -76,6 +76,8 @@ export type Fault =
       retryAfter?: string
       body?: string
       contentType?: string
+      /** Wait this long (after reading the body) before answering: a slow error. */
+      afterMs?: number
       times?: number
     }
   | { kind: 'delay'; ms: number; times?: number }

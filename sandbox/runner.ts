@@ -21,6 +21,10 @@ export interface ActionRun {
   stderr: string
   /** Outputs set through GITHUB_OUTPUT, by name. */
   outputs: Record<string, string>
+  /** GITHUB_OUTPUT as written (e.g. to see that no output was set twice). */
+  outputsText: string
+  /** The text of the file the results-file output names, read before the step's temp is removed. */
+  resultsText?: string
   /** The job summary (GITHUB_STEP_SUMMARY) the step wrote. */
   summary: string
 }
@@ -189,11 +193,18 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       child.on('error', fail)
       child.on('close', code => done(code ?? 1))
     })
+    const outputsText = await readFile(outputFile, 'utf8')
+    const outputs = parseOutputFile(outputsText)
+    const resultsFile = outputs['results-file']
     return {
       exitCode,
       stdout,
       stderr,
-      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      outputs,
+      outputsText,
+      ...(resultsFile
+        ? { resultsText: await readFile(resultsFile, 'utf8').catch(() => undefined) }
+        : {}),
       summary: await readFile(summaryFile, 'utf8')
     }
   } finally {

@@ -29,10 +29,11 @@ export async function run(): Promise<void> {
     if (plan.samples.length === 0) return await reportNothingToUpload(settings, plan)
 
     const share = shareOf(plan, settings)
-    if (settings.dryRun) return await dryRun(share, plan, settings)
-    const existing = await lookUpExisting(share, settings)
-    const results = await uploadShare(share, existing, settings, { signal: cancellation.signal })
-    const analyses = await awaitRunAnalyses(results, settings, { signal: cancellation.signal })
+    const { signal } = cancellation
+    if (settings.dryRun) return await dryRun(share, plan, settings, { signal })
+    const existing = await lookUpExisting(share, settings, { signal })
+    const results = await uploadShare(share, existing, settings, { signal })
+    const analyses = await awaitRunAnalyses(results, settings, { signal })
     await reportResults(share.samples, results, settings, plan.warnings, analyses)
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))

@@ -233,6 +233,46 @@ describe('getInputs', () => {
   })
 })
 
+describe('getInputs: the proxy environment', () => {
+  beforeEach(() => {
+    for (const name of [
+      'HTTPS_PROXY',
+      'https_proxy',
+      'HTTP_PROXY',
+      'http_proxy',
+      'NO_PROXY',
+      'no_proxy'
+    ])
+      delete process.env[name]
+  })
+
+  it('refuses an unusable HTTPS_PROXY before any request, naming the variable, never its password', async () => {
+    process.env.HTTPS_PROXY = 'socks5://ci:pr0xy-s3cret@proxy.corp:1080'
+    const { messages } = await read({})
+    expect(messages).toEqual([
+      "HTTPS_PROXY uses socks5://: only http:// and https:// proxies are supported: every https request of this step (api-url https://app.onecodex.com and One Codex's storage) would go through it. Write it as http://host:port (user:password@host:port when the proxy needs credentials, https:// for a TLS proxy), or unset it."
+    ])
+    expect(messages.join('')).not.toContain('s3cret')
+  })
+
+  it('names https_proxy when that is the one read', async () => {
+    process.env.https_proxy = 'http://proxy corp:3128'
+    const { messages } = await read({})
+    expect(messages).toEqual([expect.stringMatching(/^https_proxy is not a valid URL: /)])
+  })
+
+  it('refuses nothing no request would use: NO_PROXY=*, a loopback api-url, HTTP_PROXY', async () => {
+    process.env.HTTPS_PROXY = 'socks5://proxy.corp:1080'
+    process.env.NO_PROXY = '*'
+    expect((await read({})).messages).toEqual([])
+    delete process.env.NO_PROXY
+    expect((await read({ 'api-url': 'http://127.0.0.1:8080' })).messages).toEqual([])
+    delete process.env.HTTPS_PROXY
+    process.env.HTTP_PROXY = 'socks5://proxy.corp:1080'
+    expect((await read({})).messages).toEqual([])
+  })
+})
+
 describe('parsePatterns', () => {
   it('keeps one pattern a line, dropping blanks and # comments, keeping ! excludes', () => {
     expect(parsePatterns('# reads\nreads/*.fq.gz\r\n\n  !reads/bad*  \n#x\nref/*.fa')).toEqual([

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { bypassesProxy, describeProxy, proxyFor } from '../../src/net/proxy-env.js'
+import {
+  bypassesProxy,
+  describeProxy,
+  describeRoute,
+  proxyEnvProblem,
+  proxyFor
+} from '../../src/net/proxy-env.js'
 
 describe('bypassesProxy (NO_PROXY as curl reads it)', () => {
   it.each([
@@ -69,5 +75,97 @@ describe('proxyFor', () => {
     expect(() => proxyFor(https443, { HTTPS_PROXY: 'socks5://proxy:1080' })).toThrow(
       'HTTPS_PROXY uses socks5://: only http:// and https:// proxies are supported.'
     )
+  })
+})
+
+describe('proxyEnvProblem: proxy variables refused before any request', () => {
+  const api = 'https://app.onecodex.com'
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      'a socks5 proxy',
+      { HTTPS_PROXY: 'socks5://user:s3cret@proxy.corp:1080' },
+      'HTTPS_PROXY uses socks5://: only http:// and https:// proxies are supported'
+    ],
+    ['not a URL', { HTTPS_PROXY: 'http://proxy corp:3128' }, 'HTTPS_PROXY is not a valid URL'],
+    [
+      'a port out of range',
+      { HTTPS_PROXY: 'http://proxy:99999' },
+      'HTTPS_PROXY is not a valid URL'
+    ],
+    ['no host', { HTTPS_PROXY: 'http://' }, 'HTTPS_PROXY is not a valid URL'],
+    // The variable that is read (lowercase first, as curl) is the one named.
+    [
+      'the lowercase one, which wins',
+      { https_proxy: 'ftp://proxy:21', HTTPS_PROXY: 'http://proxy:3128' },
+      'https_proxy uses ftp://: only http:// and https:// proxies are supported'
+    ]
+  ])('%s', (_, env, reason) => {
+    const problem = proxyEnvProblem(api, env)
+    expect(problem).toBe(
+      `${reason}: every https request of this step (api-url ${api} and One Codex's storage) would go through it. Write it as http://host:port (user:password@host:port when the proxy needs credentials, https:// for a TLS proxy), or unset it.`
+    )
+    expect(problem).not.toContain('s3cret')
+    expect(problem).not.toMatch(/\.\./)
+  })
+
+  it('refuses nothing that no request would use', () => {
+    // Usable proxies.
+    expect(proxyEnvProblem(api, { HTTPS_PROXY: 'proxy.corp:3128' })).toBeUndefined()
+    expect(proxyEnvProblem(api, { https_proxy: 'https://u:p@proxy.corp' })).toBeUndefined()
+    // NO_PROXY exempts every host.
+    expect(proxyEnvProblem(api, { HTTPS_PROXY: 'socks5://p:1080', NO_PROXY: '*' })).toBeUndefined()
+    expect(proxyEnvProblem(api, { HTTPS_PROXY: 'socks5://p:1080', no_proxy: '*' })).toBeUndefined()
+    // A loopback api-url (a local stand-in of One Codex): no request of it takes a proxy.
+    expect(
+      proxyEnvProblem('http://127.0.0.1:8080', { HTTPS_PROXY: 'socks5://p:1080' })
+    ).toBeUndefined()
+    // Plain http only ever goes to loopback hosts, which never take a proxy.
+    expect(proxyEnvProblem(api, { HTTP_PROXY: 'socks5://p:1080' })).toBeUndefined()
+  })
+
+  it('NO_PROXY exempting api-url alone is not enough: the storage hosts may still use it', () => {
+    expect(
+      proxyEnvProblem(api, { HTTPS_PROXY: 'socks5://p:1080', NO_PROXY: 'app.onecodex.com' })
+    ).toMatch(/^HTTPS_PROXY uses socks5:\/\//)
+  })
+})
+
+describe('describeRoute: how messages say which way a request went', () => {
+  const target = (url: string) => new URL(url)
+
+  it('says no proxy only when no proxy variable is set', () => {
+    expect(describeRoute(target('https://app.onecodex.com'), {})).toEqual({
+      via: 'no proxy',
+      proxied: false
+    })
+  })
+
+  it('names the variable, and why it was not used', () => {
+    expect(
+      describeRoute(target('http://127.0.0.1:9'), { HTTPS_PROXY: 'http://proxy.corp:3128' })
+    ).toEqual({ via: 'direct: HTTPS_PROXY is not used for loopback hosts', proxied: false })
+    expect(
+      describeRoute(target('https://app.onecodex.com'), {
+        https_proxy: 'http://proxy.corp:3128',
+        no_proxy: '.onecodex.com'
+      })
+    ).toEqual({ via: 'direct: no_proxy exempts app.onecodex.com from https_proxy', proxied: false })
+    expect(
+      describeRoute(target('https://app.onecodex.com'), {
+        HTTPS_PROXY: 'http://u:s3cret@proxy.corp:3128'
+      })
+    ).toEqual({
+      via: 'through the proxy http://proxy.corp:3128 from HTTPS_PROXY',
+      proxied: true,
+      variable: 'HTTPS_PROXY'
+    })
+    expect(
+      describeRoute(target('https://app.onecodex.com'), { HTTPS_PROXY: 'socks5://p:1080' })
+    ).toEqual({
+      via: 'HTTPS_PROXY unusable: it uses socks5://: only http:// and https:// proxies are supported',
+      proxied: true,
+      variable: 'HTTPS_PROXY'
+    })
   })
 })

@@ -65,7 +65,7 @@ describe('RetryPolicy.execute', () => {
     expect(calls).toBe(3)
     expect(delays).toHaveLength(2)
     expect(error.message).toBe(
-      'init_upload for x.fq failed with HTTP 503. (gave up after 3 attempts)'
+      'init_upload for x.fq failed with HTTP 503 (gave up after 3 attempts).'
     )
     expect(error.status).toBe(503)
   })
@@ -127,6 +127,35 @@ describe('RetryPolicy.execute', () => {
     expect(outcome).toBe('part 3 was stopped.')
     expect(Date.now() - started).toBeLessThan(1000)
     expect(calls).toBe(1)
+  })
+
+  it('after the signal: a failed attempt is neither logged as "Retrying" nor retried, and none starts', async () => {
+    const { policy, delays, lines } = recordingPolicy(5)
+    const controller = new AbortController()
+    let calls = 0
+    const error = await policy
+      .execute(
+        'skip-existing: listing samples',
+        async () => {
+          calls++
+          // The job is cancelled while the request is out; its failure comes after.
+          controller.abort()
+          throw unavailable()
+        },
+        { signal: controller.signal }
+      )
+      .catch((e: unknown) => e as UploadError)
+    expect(error.message).toBe('skip-existing: listing samples was stopped.')
+    expect(error.code).toBe('ABORTED')
+    expect(calls).toBe(1)
+    expect(lines).toEqual([])
+    expect(delays).toEqual([])
+
+    let started = 0
+    await expect(
+      policy.execute('x', async () => started++, { signal: controller.signal })
+    ).rejects.toThrow('x was stopped.')
+    expect(started).toBe(0)
   })
 
   it('retries a real 503 and a 429 with Retry-After from a storage server, then succeeds', async () => {

@@ -44,10 +44,13 @@ const settings = (overrides: Partial<Settings> = {}): Settings =>
     ...overrides
   })
 
-async function upload(overrides: Partial<Settings> = {}): Promise<UploadResults> {
+async function upload(
+  overrides: Partial<Settings> = {},
+  which: readonly Sample[] = samples
+): Promise<UploadResults> {
   let results: UploadResults | undefined
   await captureStdout(async () => {
-    results = await uploadSamples(samples, settings(overrides), {
+    results = await uploadSamples(which, settings(overrides), {
       retryBaseDelayMs: 1,
       socketTimeoutMs: 2000,
       log: () => undefined,
@@ -112,6 +115,51 @@ describe('a wrong API key (401) stops the run', () => {
     const results = await upload({ apiKey: 'a-wrong-key-9876', concurrency: 1 })
     expect(inits()).toBe(1)
     expect(statuses(results).filter(s => s === 'not attempted')).toHaveLength(39)
+  })
+})
+
+describe('a 404 from a route that must exist stops the run (api-url is not One Codex)', () => {
+  it('init_upload 404 (api-url with a path): at most `concurrency` calls, one cause naming api-url and the route', async () => {
+    // The API docs' base URL copied into api-url: every route lands on a path that does not exist.
+    const apiUrl = `${sandbox.apiUrl}/api/v1`
+    const results = await upload({ apiUrl })
+    const tried = sandbox.requests.filter(r => r.route === 'other')
+    expect(tried.length).toBeGreaterThan(0)
+    expect(tried.length).toBeLessThanOrEqual(4)
+    expect(tried[0].url).toBe('/api/v1/api/v1/samples/init_upload')
+    expect(results.stopped).toEqual({
+      input: 'api-url',
+      message: `api-url ${apiUrl} answered HTTP 404 for /api/v1/samples/init_upload: is it One Codex's origin? It must be the origin only (scheme, host and port, like https://app.onecodex.com), with no path: check the api-url input.`
+    })
+    expect(statuses(results).filter(s => s === 'not attempted')).toHaveLength(40 - tried.length)
+    for (const outcome of results.outcomes.filter(o => !o.ok && o.failure.status === undefined))
+      expect(!outcome.ok && outcome.accountLevel).toBe(true)
+  })
+
+  it('init_multipart_upload 404 stops the run the same way', async () => {
+    sandbox.faults.add('init_multipart_upload', { kind: 'status', status: 404, times: 100 })
+    const results = await upload(
+      {},
+      samples.map(sample => ({ ...sample, route: 'multipart' as const }))
+    )
+    expect(results.stopped?.input).toBe('api-url')
+    expect(results.stopped?.message).toMatch(
+      /^api-url http:\/\/127\.0\.0\.1:\d+ answered HTTP 404 for \/api\/v1\/samples\/init_multipart_upload: is it One Codex's origin\?/
+    )
+    expect(
+      sandbox.requests.filter(r => r.route === 'init_multipart_upload').length
+    ).toBeLessThanOrEqual(4)
+  })
+
+  it("confirm_upload's 404 (sample not found) stays that sample's failure", async () => {
+    sandbox.faults.add('confirm_upload', {
+      kind: 'status',
+      status: 404,
+      body: JSON.stringify({ message: 'Sample not found.' })
+    })
+    const results = await upload({ concurrency: 1 })
+    expect(results.stopped).toBeUndefined()
+    expect(statuses(results).filter(s => s === 'confirmed')).toHaveLength(39)
   })
 })
 
@@ -182,6 +230,29 @@ describe('an api-url that never answers stops the run', () => {
     )
   })
 
+  it('connection refused with HTTPS_PROXY set: says why the proxy was not used, never "no proxy"', async () => {
+    const port = await closedPort()
+    process.env.HTTPS_PROXY = 'http://proxy.corp:3128'
+    const results = await upload({ apiUrl: `http://127.0.0.1:${port}` })
+    expect(results.stopped?.message).toMatch(
+      new RegExp(
+        `^One Codex could not be reached at api-url http://127\\.0\\.0\\.1:${port} \\(direct: HTTPS_PROXY is not used for loopback hosts\\): .*ECONNREFUSED.*\\. Check the api-url input\\.$`
+      )
+    )
+    const outcome = results.outcomes[0]
+    expect(!outcome.ok && outcome.failure.error).not.toContain('no proxy')
+  })
+
+  it('every init request was sent but its connection dropped before the answer: says so, not "could not be reached"', async () => {
+    sandbox.faults.add('init_upload', { kind: 'lost-answer', reset: true, times: 1000 })
+    const results = await upload({ concurrency: 1 })
+    expect(results.stopped?.input).toBe('api-url')
+    expect(results.stopped?.message).toBe(
+      `Requests to api-url ${sandbox.apiUrl} (no proxy) were sent, but the connection dropped before any answer came: socket hang up (ECONNRESET). One Codex may have acted on them (a sample may have been created). Check the api-url input; a proxy or gateway that cuts connections is a likely cause.`
+    )
+    expect(results.stopped?.message).not.toMatch(/could not be reached|\.\./)
+  })
+
   it('through a proxy: the message says which proxy was in the way', async () => {
     const port = await closedPort()
     process.env.HTTPS_PROXY = `http://user:secret@127.0.0.1:${port}`
@@ -201,12 +272,12 @@ describe('an api-url that never answers stops the run', () => {
     expect(error).toBeInstanceOf(UploadError)
     const message = (error as UploadError).message
     expect(message).toContain(
-      `(api-url https://onecodex.invalid, through the proxy http://127.0.0.1:${port})`
+      `(api-url https://onecodex.invalid, through the proxy http://127.0.0.1:${port} from https_proxy)`
     )
     expect(message).not.toContain('secret')
     expect(client.reached).toBe(false)
     expect(client.unreachable?.message).toMatch(
-      /^One Codex could not be reached at api-url https:\/\/onecodex\.invalid \(through the proxy http:\/\/127\.0\.0\.1:\d+\): .*Check the api-url input and the proxy settings \(HTTPS_PROXY, NO_PROXY\)\.$/
+      /^One Codex could not be reached at api-url https:\/\/onecodex\.invalid \(through the proxy http:\/\/127\.0\.0\.1:\d+ from https_proxy\): .*Check the api-url input and the proxy settings \(https_proxy, NO_PROXY\)\.$/
     )
   })
 

@@ -126,4 +126,39 @@ describe('OneCodexClient', () => {
       server.close()
     }
   })
+
+  it("the job's cancellation aborts a stalled request at once: stopped, not retried, not api-url unreachable", async () => {
+    sandbox.faults.add('list_samples', { kind: 'stall' })
+    const controller = new AbortController()
+    const cancellable = new OneCodexClient(sandbox.apiUrl, sandbox.apiKey, {
+      signal: controller.signal
+    })
+    try {
+      const listing = cancellable.listSamplesPage({ filename: 'a.fq' }).then(
+        () => undefined as never,
+        (e: unknown) => e as UploadError
+      )
+      while (!sandbox.requests.some(r => r.route === 'list_samples'))
+        await new Promise(resolve => setTimeout(resolve, 5))
+      const abortedAt = Date.now()
+      controller.abort()
+      const error = await listing
+      expect(Date.now() - abortedAt).toBeLessThan(500)
+      expect(error.message).toBe('listing samples was stopped: the job was cancelled.')
+      expect(error.code).toBe('ABORTED')
+      expect(isRetryable(error)).toBe(false)
+      expect(cancellable.unreachable).toBeUndefined()
+      // Nothing more goes out once cancelled.
+      const after = await cancellable
+        .initUpload({ filename: 'a.fq', size: 1, upload_type: 'standard' }, 'a.fq')
+        .then(
+          () => undefined as never,
+          (e: unknown) => e as UploadError
+        )
+      expect(after.code).toBe('ABORTED')
+      expect(sandbox.requests.map(r => r.route)).toEqual(['list_samples'])
+    } finally {
+      cancellable.dispose()
+    }
+  })
 })

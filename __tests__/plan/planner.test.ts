@@ -599,6 +599,18 @@ describe('planUploads: sample sheet and per-sample metadata', () => {
     ])
   })
 
+  it('names a sheet that is no file by the path relative to the workspace, even the workspace itself or one outside it', async () => {
+    ws.write('x.fq', fastq())
+    ws.write('sheets/keep.txt', 'x')
+    const message = async (sampleSheet: string): Promise<string[]> =>
+      (await planUploads(settings({ sampleSheet }))).problems.map(p => p.message)
+    expect(await message('sheets')).toEqual(['Input sample-sheet: sheets is not a file.'])
+    expect(await message('.')).toEqual(['Input sample-sheet: . is not a file.'])
+    expect(await message('..')).toEqual(['Input sample-sheet: .. is not a file.'])
+    for (const text of [...(await message('.')), ...(await message('..'))])
+      expect(text).not.toContain(ws.dir)
+  })
+
   it.each(['name', 'external_sample_id'])(
     'refuses metadata.%s copied to several samples, pointing at sample-sheet',
     async field => {

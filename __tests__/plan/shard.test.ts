@@ -124,6 +124,8 @@ describe('shard assignment', () => {
 
   it('describes a share as the log and summary say it', () => {
     expect(describeShare({ index: 2, count: 8 }, 13, 97)).toBe('shard 2/8: 13 of 97 samples')
-    expect(describeShare({ index: 1, count: 2 }, 0, 1)).toBe('shard 1/2: 0 of 1 sample')
+    // A share that got none says the others were planned.
+    expect(describeShare({ index: 2, count: 4 }, 0, 96)).toBe('shard 2/4: 0 of 96 planned samples')
+    expect(describeShare({ index: 1, count: 2 }, 0, 1)).toBe('shard 1/2: 0 of 1 planned sample')
   })
 })

@@ -50,9 +50,9 @@ describe('reportDryRun', () => {
       note: 'x'.repeat(400)
     }))
     await captureStdout(() =>
-      reportDryRun({ samples: [single], problems: [], warnings: [] }, SETTINGS, [
-        { name: 'plan', items }
-      ])
+      reportDryRun({ samples: [single], problems: [], warnings: [] }, SETTINGS, {
+        extraLists: [{ name: 'plan', items }]
+      })
     )
     const cut = JSON.parse(outputs().plan) as unknown[]
     expect(cut.length).toBeLessThan(items.length)

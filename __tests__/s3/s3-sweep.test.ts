@@ -221,7 +221,7 @@ describe(`a CreateMultipartUpload whose answer was lost (${storage === 'builtin'
       sandbox.faults.add('s3:CreateMultipartUpload', { kind: 'lost-answer', status: 503, times: 4 })
       const run = await send(sandbox, { file: source, route: 'multipart' })
       expect((run.error as UploadError).message).toMatch(
-        /^never_answered\.fastq: CreateMultipartUpload failed with HTTP 503.*\(gave up after 4 attempts\)$/
+        /^never_answered\.fastq: CreateMultipartUpload failed with HTTP 503.*\(gave up after 4 attempts\)\.$/
       )
       expect(ofRoute(sandbox, 's3:UploadPart')).toHaveLength(0)
       expect(ofRoute(sandbox, 's3:AbortMultipartUpload')).toHaveLength(4)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import * as path from 'node:path'
 import { rootPattern } from '../../src/plan/discover.js'
-import { displayPath, fsErrorText } from '../../src/shared/paths.js'
+import { displayPath, fsErrorText, relativeName, withDisplayPaths } from '../../src/shared/paths.js'
 
 describe('displayPath', () => {
   it('names files inside the workspace relative to it, with forward slashes (annotations)', () => {
@@ -93,5 +93,21 @@ describe('fsErrorText', () => {
     expect(fsErrorText(new Error("EIO, read '/data/a.fq'"), '/data/a.fq', '/data/a.fq')).toBe(
       "EIO, read '/data/a.fq'"
     )
+  })
+})
+
+describe('relativeName and withDisplayPaths', () => {
+  it('relativeName: always relative to the workspace (. for itself, ../ beside it)', () => {
+    expect(relativeName('/ws/sheets/s.csv', '/ws')).toBe('sheets/s.csv')
+    expect(relativeName('/ws', '/ws/')).toBe('.')
+    expect(relativeName('/data/s.csv', '/ws')).toBe('../data/s.csv')
+    expect(relativeName('C:\\data\\s.csv', 'D:\\a\\repo', path.win32)).toBe('C:\\data\\s.csv')
+  })
+
+  it('withDisplayPaths: every absolute path of the files shown relative, the longest first', () => {
+    const text = "ENOENT: open '/ws/reads/a.fq.gz'; /ws/reads/a.fq has 3 bytes; /data/b.fq"
+    expect(
+      withDisplayPaths(text, ['/ws/reads/a.fq', '/ws/reads/a.fq.gz', '/data/b.fq'], '/ws')
+    ).toBe("ENOENT: open 'reads/a.fq.gz'; reads/a.fq has 3 bytes; /data/b.fq")
   })
 })

@@ -281,6 +281,36 @@ describe('findExisting against the sandbox (cursor pagination, small pages)', ()
     expect(s.requests.map(r => r.route)).toEqual(['list_samples', 'list_samples', 'list_samples'])
   })
 
+  it('says the failure once: no doubled "skip-existing:" prefix, no doubled period', async () => {
+    const s = await start()
+    s.faults.add('list_samples', { kind: 'status', status: 500, times: 3 })
+    const error = (await findExisting([single('a.fq.gz', 100)], settings(s), {
+      retryBaseDelayMs: 1,
+      log: () => {},
+      warn: () => {}
+    }).catch((e: unknown) => e)) as Error
+    expect(error.message).toBe(
+      'skip-existing: could not ask One Codex which samples it already holds: listing samples failed with HTTP 500 (Sandbox fault: status 500.) (gave up after 3 attempts). Nothing was uploaded: uploading without knowing that could make duplicates.'
+    )
+  })
+
+  it('a 404 from the listing (api-url is not One Codex) is said as the api-url cause, not retried', async () => {
+    const s = await start()
+    s.faults.add('list_samples', { kind: 'status', status: 404, times: 3 })
+    const error = (await findExisting([single('a.fq.gz', 100)], settings(s), {
+      retryBaseDelayMs: 1,
+      log: () => {},
+      warn: () => {}
+    }).catch((e: unknown) => e)) as UploadError
+    expect(error.account).toEqual({
+      input: 'api-url',
+      message: expect.stringMatching(
+        /^api-url http:\/\/127\.0\.0\.1:\d+ answered HTTP 404 for \/api\/v1\/samples: is it One Codex's origin\?/
+      )
+    })
+    expect(s.requests).toHaveLength(1)
+  })
+
   it('a wrong key fails at once (no retries), naming api-key and never echoing the key', async () => {
     const s = await start()
     const error = (await findExisting(

@@ -76,3 +76,39 @@ describe('watchCancellation', () => {
     expect(watch.signal.aborted).toBe(false)
   })
 })
+
+describe('watchCancellation taking over from the entry', () => {
+  it('a signal held while the action was loading counts as the first: the run starts cancelled', async () => {
+    const emitter = fakeProcess()
+    const lines: string[] = []
+    let exits = 0
+    const at = Date.now() - 40
+    const watch = watchCancellation({
+      emitter,
+      log: l => lines.push(l),
+      exit: () => exits++,
+      hardExitMs: 60,
+      early: () => ({ signal: 'SIGTERM', at, repeats: 0 })
+    })
+    const saved = process.exitCode
+    const out = process.stdout.write
+    process.stdout.write = (() => true) as typeof process.stdout.write
+    try {
+      expect(watch.signal.aborted).toBe(true)
+      expect(watch.cancelledAt()).toBe(at)
+      expect(lines).toEqual([
+        expect.stringMatching(/^Received SIGTERM while the action was starting/)
+      ])
+      // A later signal is a repeat.
+      emitter.emit('SIGINT', 'SIGINT')
+      expect(lines[1]).toMatch(/^Received SIGINT again/)
+      // The last-resort exit counts from the held signal (60 ms after it, 40 of them gone).
+      await new Promise(resolve => setTimeout(resolve, 45))
+      expect(exits).toBe(1)
+    } finally {
+      process.stdout.write = out
+      process.exitCode = saved
+      watch.dispose()
+    }
+  })
+})

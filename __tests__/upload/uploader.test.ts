@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
 import { getEventListeners } from 'node:events'
+import { rmSync, truncateSync } from 'node:fs'
 import * as path from 'node:path'
 import { radosgwFromEnv } from '../../sandbox/radosgw-env.js'
 import { startSandbox, type Sandbox } from '../../sandbox/emulator.js'
@@ -434,6 +435,36 @@ async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
 }
 
 const routesOf = (s: Sandbox): string[] => s.requests.map(r => `${r.route} ${r.status}`)
+
+describe('uploadSamples names files by their workspace-relative path', () => {
+  it('a file that shrank after planning: its failure and log lines say reads/x.fq, never the absolute path', async () => {
+    const file = sampleFile('reads/shrunk.fq', fastq(40))
+    truncateSync(file.path, 100)
+    const results = await upload([{ file }])
+    const outcome = results.outcomes[0]
+    expect(outcome.ok).toBe(false)
+    const error = !outcome.ok ? outcome.failure.error : ''
+    expect(error).toContain(
+      'Storage upload of shrunk.fq failed: reads/shrunk.fq has 100 bytes now, 1110 were planned (was the file changed while uploading?). Sample '
+    )
+    expect(error).not.toContain(ws.dir)
+    expect(lines.join('\n')).not.toContain(ws.dir)
+  })
+
+  it('a file that vanished after planning: the ENOENT names reads/x.fq', async () => {
+    const file = sampleFile('reads/gone.fq', fastq(40))
+    rmSync(file.path)
+    const results = await upload([{ file }])
+    const outcome = results.outcomes[0]
+    const error = !outcome.ok ? outcome.failure.error : ''
+    // One sentence each: the cause, then what became of its sample.
+    expect(error).toMatch(
+      /^Storage upload of gone\.fq failed: ENOENT: no such file or directory, open 'reads\/gone\.fq'\. Sample [0-9a-f]{16} was cancelled on One Codex/
+    )
+    expect(error).not.toContain(ws.dir)
+    expect(lines.join('\n')).not.toContain(ws.dir)
+  })
+})
 
 describe('uploadSamples leaves no orphans', () => {
   it('cancels the sample when its storage upload fails, and says so in the log and the failed entry', async () => {

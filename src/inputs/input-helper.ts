@@ -18,6 +18,7 @@ import {
 } from '../contract/spec.js'
 import type { Json, Problem, Settings } from '../shared/types.js'
 import { insecureUrlReason } from '../shared/url-policy.js'
+import { proxyEnvProblem } from '../net/proxy-env.js'
 
 export interface InputResult {
   readonly settings: Settings
@@ -98,6 +99,9 @@ export function getInputs(): InputResult {
   const api = parseApiUrl(core.getInput(Inputs.ApiUrl) || DEFAULT_API_URL)
   if (api.problem) problems.push(api.problem)
   const apiUrl = api.apiUrl
+  // A proxy variable every request would take must be usable before the first one is sent.
+  const proxyProblem = api.problem ? undefined : proxyEnvProblem(apiUrl)
+  if (proxyProblem) problems.push(proxyProblem)
 
   const ifNoFilesFound = parseEnum(
     Inputs.IfNoFilesFound,

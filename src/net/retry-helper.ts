@@ -64,7 +64,8 @@ export class RetryPolicy {
    * Runs `fn` until it succeeds, a fatal error occurs, or attempts run out. `label` names the
    * step in log lines and in the final error (e.g. "reads.fq: storage upload"). When `signal`
    * aborts, a backoff delay in progress ends at once and no further attempt is made: a stopped
-   * step leaves no timer behind to keep the process alive.
+   * step leaves no timer behind to keep the process alive. An attempt that fails once `signal`
+   * aborted ends the step as stopped (code ABORTED), without a "Retrying" line.
    */
   async execute<T>(
     label: string,
@@ -72,16 +73,26 @@ export class RetryPolicy {
     options: { signal?: AbortSignal } = {}
   ): Promise<T> {
     const { signal } = options
+    const stopped = (): UploadError =>
+      new UploadError(`${label} was stopped.`, { code: 'ABORTED', retryable: false })
     for (let attempt = 1; ; attempt++) {
+      // A stopped step starts no attempt, and a failure after the stop (often caused by it:
+      // its sockets were torn down) is neither retried nor told as a retry.
+      if (signal?.aborted) throw stopped()
       try {
         return await fn(attempt)
       } catch (error) {
+        if (signal?.aborted) throw stopped()
         const message = error instanceof Error ? error.message : String(error)
         if (!isRetryable(error)) throw error
         if (attempt >= this.maxAttempts) {
           const note = this.maxAttempts > 1 ? ` (gave up after ${this.maxAttempts} attempts)` : ''
           const typed = error instanceof UploadError ? error : undefined
-          throw new UploadError(`${message}${note}`, {
+          // Inside the sentence: "… HTTP 503 (gave up after 3 attempts)." not "… 503. (gave …)".
+          const said = message.endsWith('.')
+            ? `${message.slice(0, -1)}${note}.`
+            : `${message}${note}`
+          throw new UploadError(said, {
             status: typed?.status,
             code: typed?.code,
             retryable: false
@@ -92,8 +103,7 @@ export class RetryPolicy {
           `${label}: attempt ${attempt} of ${this.maxAttempts} failed: ${message} Retrying in ${formatDelay(delay)}.`
         )
         await this.sleep(delay, signal)
-        if (signal?.aborted)
-          throw new UploadError(`${label} was stopped.`, { code: 'ABORTED', retryable: false })
+        if (signal?.aborted) throw stopped()
       }
     }
   }

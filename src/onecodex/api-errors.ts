@@ -1,7 +1,6 @@
-// How One Codex API failures are worded: the account-level cause of a 401/402, the hint of a
-// 403, and the route (proxy or not) named when api-url could not be reached. Every call of the
-// action (uploads, the skip-existing listing, the wait for analyses) words them here.
-import { proxyFor } from '../net/proxy-env.js'
+// How One Codex API failures are worded: the account-level cause of a 401/402 and of a 404 from
+// a route that must exist, the hint of a 403, and the cause when api-url never answered. Every
+// call of the action (uploads, the skip-existing listing, the wait for analyses) words them here.
 import type { AccountIssue } from '../shared/upload-error.js'
 
 /** What the request was for, as a 402 or 403 names it: uploads (default) or reading analyses. */
@@ -37,28 +36,61 @@ function forbiddenHint(project: string | undefined, purpose: ApiPurpose): string
     : 'The API key was accepted but may not do this: check the api-key input (a key with too few rights is the likely cause).'
 }
 
-/** The hint and account-level cause of an API error status. */
+/**
+ * A 404 from a route every One Codex API has (init_upload, init_multipart_upload, the sample
+ * listing) says api-url is not One Codex's API: every sample would get it, so the run stops
+ * once, naming api-url (without credentials or query) and the route.
+ */
+function missingRouteIssue(apiUrl: string, path: string): AccountIssue {
+  let shown = apiUrl
+  try {
+    const url = new URL(apiUrl)
+    shown = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  } catch {
+    // shown as given
+  }
+  return {
+    input: 'api-url',
+    message: `api-url ${shown} answered HTTP 404 for ${path.split('?')[0]}: is it One Codex's origin? It must be the origin only (scheme, host and port, like https://app.onecodex.com), with no path: check the api-url input.`
+  }
+}
+
+/**
+ * The hint and account-level cause of an API error status. `route` is given for a route that
+ * must exist on One Codex's API: its 404 concerns every sample alike.
+ */
 export function apiErrorOptions(
   status: number,
   project?: string,
+  route?: { apiUrl: string; path: string },
   purpose: ApiPurpose = 'uploads'
 ): { hint?: string; account?: (said: string) => AccountIssue } {
   if (status === 403) return { hint: forbiddenHint(project, purpose) }
+  if (status === 404 && route) {
+    const issue = missingRouteIssue(route.apiUrl, route.path)
+    return { account: () => issue }
+  }
   return { account: accountIssue(status, purpose) }
 }
 
-/** "no proxy" or "through the proxy http://proxy:3128" (origin only: no credentials). */
-export function proxyRoute(url: string): { via: string; proxied: boolean } {
-  let proxy = ''
-  try {
-    proxy = proxyFor(new URL(url))?.href ?? ''
-  } catch {
-    proxy = ''
-  }
-  if (!proxy) return { via: 'no proxy', proxied: false }
-  try {
-    return { via: `through the proxy ${new URL(proxy).origin}`, proxied: true }
-  } catch {
-    return { via: 'through a proxy', proxied: true }
+/**
+ * The run's cause when api-url never answered, said in one place: either the request never got
+ * through ("could not be reached": refused, DNS, TLS, the proxy), or it did (`sent`: written
+ * whole) and the connection dropped before any answer, so One Codex may have acted on it.
+ * `route` says which way the requests went (see describeRoute); `reason` is the failure.
+ */
+export function unansweredIssue(
+  origin: string,
+  route: { via: string; proxied: boolean; variable?: string },
+  reason: string,
+  sent: boolean
+): AccountIssue {
+  const why = reason.replace(/\.+$/, '')
+  const check = `Check the api-url input${route.proxied ? ` and the proxy settings (${route.variable ?? 'HTTPS_PROXY'}, NO_PROXY)` : ''}`
+  return {
+    input: 'api-url',
+    message: sent
+      ? `Requests to api-url ${origin} (${route.via}) were sent, but the connection dropped before any answer came: ${why}. One Codex may have acted on them: the samples they may have made are looked for and cancelled. ${check}; a proxy, gateway or firewall that cuts connections, or a server there that is not One Codex, is a likely cause.`
+      : `One Codex could not be reached at api-url ${origin} (${route.via}): ${why}. ${check}.`
   }
 }

@@ -17,6 +17,12 @@ export type { OneCodexClientOptions } from './connection.js'
 const ALREADY_SUCCESSFUL = /upload already successful/i
 
 /**
+ * Routes every One Codex API has: their 404 stops the run. Not confirm_upload or cancel_upload,
+ * whose 404 says that one sample was not found (init_upload on the same api-url worked).
+ */
+const MUST_EXIST = { mustExist: true } as const
+
+/**
  * The One Codex API calls of the action, by route family: the standard route (init_upload,
  * confirm_upload), the multipart route (init_multipart_upload, its callback), cancel_upload,
  * and the sample listing. One request per call: retries belong to the caller's RetryPolicy.
@@ -27,7 +33,7 @@ export class OneCodexClient extends ApiConnection {
   /** POST /api/v1/samples/init_upload. `what` names the sample in errors. */
   async initUpload(body: InitUploadBody, what: string): Promise<InitUploadResponse> {
     const label = `init_upload for ${what}`
-    const json = await this.postJson('/api/v1/samples/init_upload', body, label)
+    const json = await this.postJson('/api/v1/samples/init_upload', body, label, MUST_EXIST)
     return parseInitResponse(json, label, body.paired_end_filename !== undefined)
   }
 
@@ -56,7 +62,12 @@ export class OneCodexClient extends ApiConnection {
     what: string
   ): Promise<InitMultipartUploadResponse> {
     const label = `init_multipart_upload for ${what}`
-    const json = await this.postJson('/api/v1/samples/init_multipart_upload', body, label)
+    const json = await this.postJson(
+      '/api/v1/samples/init_multipart_upload',
+      body,
+      label,
+      MUST_EXIST
+    )
     return parseInitMultipartResponse(json, label, body.paired_end_filename !== undefined)
   }
 
@@ -123,9 +134,12 @@ export class OneCodexClient extends ApiConnection {
     const query = new URLSearchParams({ where: JSON.stringify(where) })
     query.set('per_page', String(options.perPage ?? LIST_PAGE_SIZE))
     if (options.cursor !== undefined) query.set('cursor', options.cursor)
-    const { json, headers } = await this.getJson(`/api/v1/samples?${query}`, label, {
-      'x-pagination-style': 'cursor'
-    })
+    const { json, headers } = await this.getJson(
+      `/api/v1/samples?${query}`,
+      label,
+      { 'x-pagination-style': 'cursor' },
+      MUST_EXIST
+    )
     if (!Array.isArray(json))
       throw new UploadError(`${label} answered with ${typeof json}, not a list of samples.`, {
         retryable: false

@@ -1,6 +1,7 @@
 import { basicAuthorization } from './auth.js'
-import { apiErrorOptions, proxyRoute, type ApiPurpose } from './api-errors.js'
+import { apiErrorOptions, unansweredIssue, type ApiPurpose } from './api-errors.js'
 import { createHttpClient, readBodyText, requestWasSent, type HttpClient } from '../net/http.js'
+import { describeRoute } from '../net/proxy-env.js'
 import { httpError, networkError, UploadError, type AccountIssue } from '../shared/upload-error.js'
 import { assertSecureUrl } from '../shared/url-policy.js'
 
@@ -9,10 +10,24 @@ export interface OneCodexClientOptions {
   socketTimeoutMs?: number
   /** What the calls are for, as a 402 or 403 names it. Default 'uploads'. */
   purpose?: ApiPurpose
+  /**
+   * The job's cancellation: when it aborts, every request of this client in flight is aborted
+   * and fails as stopped (code ABORTED, not retried, never taken for api-url being
+   * unreachable), and no new one is sent.
+   */
+  signal?: AbortSignal
 }
 
-/** Per request: aborted with the job, and the most bytes of the answer kept (default 16 MiB). */
-export interface GetOptions {
+export interface RouteOptions {
+  /**
+   * The route exists on every One Codex API (init_upload, init_multipart_upload, the listing):
+   * a 404 from it means api-url is not One Codex's API, and stops the run (account-level).
+   */
+  mustExist?: boolean
+}
+
+/** Per GET: aborted with this signal too, and the most bytes of the answer kept (16 MiB). */
+export interface GetOptions extends RouteOptions {
   signal?: AbortSignal
   bodyLimit?: number
 }
@@ -27,6 +42,7 @@ export class ApiConnection {
   private readonly http: HttpClient
   private readonly authorization: string
   private readonly purpose: ApiPurpose
+  private readonly signal?: AbortSignal
   private answered = false
   /** While api-url never answered: the first failure that never reached it, if any. */
   private firstRefused?: string
@@ -39,6 +55,7 @@ export class ApiConnection {
     this.authorization = basicAuthorization(apiKey)
     this.http = createHttpClient(options.socketTimeoutMs)
     this.purpose = options.purpose ?? 'uploads'
+    this.signal = options.signal
   }
 
   /** True once api-url answered any request (whatever the status). */
@@ -55,13 +72,11 @@ export class ApiConnection {
   get unreachable(): AccountIssue | undefined {
     if (this.answered) return undefined
     const origin = new URL(this.apiUrl).origin
-    const { via, proxied } = proxyRoute(this.apiUrl)
+    const route = describeRoute(new URL(this.apiUrl))
     if (this.firstRefused !== undefined)
-      return {
-        input: 'api-url',
-        message: `One Codex could not be reached at api-url ${origin} (${via}): ${this.firstRefused}. Check the api-url input${proxied ? ' and the proxy settings (HTTPS_PROXY, NO_PROXY)' : ''}.`
-      }
-    if (this.firstDropped !== undefined) return answersLost(origin, via, this.firstDropped)
+      return unansweredIssue(origin, route, this.firstRefused, false)
+    if (this.firstDropped !== undefined)
+      return unansweredIssue(origin, route, this.firstDropped, true)
     return undefined
   }
 
@@ -69,15 +84,28 @@ export class ApiConnection {
     this.http.dispose()
   }
 
+  /** What the error wording needs of a route that must exist (see RouteOptions). */
+  private routeOf(
+    path: string,
+    options: RouteOptions
+  ): { apiUrl: string; path: string } | undefined {
+    return options.mustExist ? { apiUrl: this.apiUrl, path } : undefined
+  }
+
   /**
-   * A request to api-url that got no answer: the message names api-url and whether a proxy was
-   * in the way; before any answer, the first such failure of each kind (never reached it, or
-   * dropped after the request was sent) is kept for the run's cause.
+   * A request to api-url that got no answer: the message names api-url and which way it went
+   * (the proxy, or why none); before any answer, the first such failure of each kind (never
+   * reached it, or dropped after the request was sent) is kept for the run's cause.
    */
   private unreachableError(label: string, error: unknown): UploadError {
+    if (this.signal?.aborted)
+      return new UploadError(`${label} was stopped: the job was cancelled.`, {
+        code: 'ABORTED',
+        retryable: false
+      })
     const failure = networkError(label, error)
     const origin = new URL(this.apiUrl).origin
-    const { via } = proxyRoute(this.apiUrl)
+    const route = describeRoute(new URL(this.apiUrl))
     const sent = requestWasSent(error)
     if (!this.answered) {
       const reason = failure.message.replace(`${label} failed: `, '')
@@ -85,7 +113,7 @@ export class ApiConnection {
       else this.firstRefused ??= reason
     }
     return new UploadError(
-      `${failure.message}${sent ? ' after the request was sent' : ''} (api-url ${origin}, ${via})`,
+      `${failure.message}${sent ? ' after the request was sent' : ''} (api-url ${origin}, ${route.via})`,
       {
         code: failure.code,
         status: failure.status,
@@ -114,7 +142,7 @@ export class ApiConnection {
         `${this.apiUrl}${pathAndQuery}`,
         undefined,
         { authorization: this.authorization, accept: 'application/json', ...extraHeaders },
-        { signal: options.signal }
+        { signal: either(this.signal, options.signal) }
       )
       status = response.message.statusCode ?? 0
       this.answered = true
@@ -129,7 +157,7 @@ export class ApiConnection {
         status,
         text,
         headers,
-        apiErrorOptions(status, undefined, this.purpose)
+        apiErrorOptions(status, undefined, this.routeOf(pathAndQuery, options), this.purpose)
       )
     try {
       return { json: JSON.parse(text) as unknown, headers }
@@ -141,16 +169,27 @@ export class ApiConnection {
   }
 
   /** POST `body` as JSON to `path` on api-url: the parsed answer ({} for an empty one). */
-  protected async postJson(path: string, body: unknown, label: string): Promise<unknown> {
+  protected async postJson(
+    path: string,
+    body: unknown,
+    label: string,
+    options: RouteOptions = {}
+  ): Promise<unknown> {
     let status: number
     let text: string
     let headers: Record<string, string | string[] | undefined>
     try {
-      const response = await this.http.post(`${this.apiUrl}${path}`, JSON.stringify(body), {
-        authorization: this.authorization,
-        'content-type': 'application/json',
-        accept: 'application/json'
-      })
+      const response = await this.http.request(
+        'POST',
+        `${this.apiUrl}${path}`,
+        JSON.stringify(body),
+        {
+          authorization: this.authorization,
+          'content-type': 'application/json',
+          accept: 'application/json'
+        },
+        { signal: this.signal }
+      )
       status = response.message.statusCode ?? 0
       this.answered = true
       headers = response.message.headers
@@ -165,7 +204,12 @@ export class ApiConnection {
         status,
         text,
         headers,
-        apiErrorOptions(status, typeof project === 'string' ? project : undefined, this.purpose)
+        apiErrorOptions(
+          status,
+          typeof project === 'string' ? project : undefined,
+          this.routeOf(path, options),
+          this.purpose
+        )
       )
     }
     if (text.trim() === '') return {}
@@ -180,18 +224,6 @@ export class ApiConnection {
 }
 
 /**
- * The run's cause when every request to api-url went out in full and each connection dropped
- * before an answer arrived: One Codex may well have received (and acted on) them. Said here
- * only, so that the stop's message and a sample's say the same.
- */
-export function answersLost(origin: string, via: string, reason: string): AccountIssue {
-  return {
-    input: 'api-url',
-    message: `The requests to One Codex at api-url ${origin} (${via}) got through, but their answers were lost: each request was sent in full, then its connection dropped before any answer arrived (${reason}). One Codex may have acted on them: the samples they may have made are looked for and cancelled. Something between the runner and api-url (a proxy, gateway or firewall), or a server there that is not One Codex, is dropping connections; check it, and the api-url input.`
-  }
-}
-
-/**
  * Whether a failed API request may still have been acted on (for init_upload: a sample made
  * whose answer never arrived): a 5xx (a gateway may have lost the answer), an answer that
  * could not be read, a failure after the request was sent in full. Not: a 4xx (refused), or a
@@ -201,4 +233,9 @@ export function mayHaveBeenActedOn(error: unknown): boolean {
   if (!(error instanceof UploadError)) return true
   if (error.status !== undefined) return error.status >= 500 || error.status < 400
   return error.requestSent !== false
+}
+
+/** The job's signal and a call's own, as one (either aborts the request). */
+function either(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b)
 }

@@ -14,7 +14,7 @@ import { pairFiles } from './pairing.js'
 import { chooseRoute } from './route-choice.js'
 import { matchSheetRows, readSampleSheet, type SheetTargets } from './sample-sheet.js'
 import { append } from '../shared/arrays.js'
-import { displayPath } from '../shared/paths.js'
+import { displayPath, relativeName } from '../shared/paths.js'
 import { sampleFiles } from '../shared/sample.js'
 import type { Plan, Problem, Sample, SampleInit, Settings, Source } from '../shared/types.js'
 
@@ -100,7 +100,8 @@ export async function planUploads(settings: Settings): Promise<Plan> {
   let inits = new Map<string, SampleInit>()
   if (settings.sampleSheet !== undefined) {
     const file = path.resolve(settings.workspace, settings.sampleSheet)
-    const sheet = await readSampleSheet(file, display(file))
+    // Named as the input points at it, even outside the workspace (`../sheet.csv`) or `.`.
+    const sheet = await readSampleSheet(file, relativeName(file, settings.workspace))
     append(problems, sheet.problems)
     const matched = matchSheetRows(sheet, sheetTargets(naming.units))
     append(problems, matched.problems)

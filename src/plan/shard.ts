@@ -50,7 +50,10 @@ export function selectShard(samples: readonly Sample[], shard: Shard | undefined
   return samples.filter(sample => shardOf(sample, shard.count) === shard.index)
 }
 
-/** "shard 2/8: 13 of 97 samples": what a job's log and summary say about its share. */
+/**
+ * "shard 2/8: 13 of 97 samples": what a job's log and summary say about its share; "shard 2/8:
+ * 0 of 97 planned samples" for a share that got none (the plan was not empty: this one share is).
+ */
 export function describeShare(shard: Shard, share: number, planned: number): string {
-  return `shard ${shard.index}/${shard.count}: ${share} of ${planned} sample${planned === 1 ? '' : 's'}`
+  return `shard ${shard.index}/${shard.count}: ${share} of ${planned} ${share === 0 ? 'planned ' : ''}sample${planned === 1 ? '' : 's'}`
 }

@@ -2,11 +2,13 @@
 // summary.
 import * as core from '@actions/core'
 import { wouldAwait } from '../analysis/wait-stage.js'
+import { Inputs } from '../shared/constants.js'
 import { originOf } from '../shared/url-policy.js'
 import type { Share } from '../plan/share.js'
 import type { Plan, Sample, Settings } from '../shared/types.js'
-import { previewExisting } from '../upload/existing.js'
-import { dryRunTotals, planOutput, printPlan } from './dry-run.js'
+import { UploadError } from '../shared/upload-error.js'
+import { isCancelledLookup, previewExisting } from '../upload/existing.js'
+import { dryRunTotals, planOutput, printDryRunTotals, printPlan } from './dry-run.js'
 import type { ListOutput } from './output-budget.js'
 import {
   emptyTotals,
@@ -23,43 +25,79 @@ import { planSummary } from './summary.js'
 /**
  * The dry-run stage: the plan of this job's share printed, what One Codex already holds of it
  * (with skip-existing; read-only), what wait-for-analysis would wait for, and the report.
- * Nothing is uploaded, nothing awaited.
+ * Nothing is uploaded, nothing awaited. A lookup that fails or that the job's cancellation
+ * (`signal`) stops still ends in the report, and fails the step.
  */
-export async function dryRun(share: Share, plan: Plan, settings: Settings): Promise<void> {
+export async function dryRun(
+  share: Share,
+  plan: Plan,
+  settings: Settings,
+  options: { signal?: AbortSignal } = {}
+): Promise<void> {
   printPlan({ ...plan, samples: share.samples }, settings, share.scope)
-  if (settings.skipExisting) await previewExisting(share.samples, settings)
+  let stopped: string | undefined
+  let skipped: ReadonlySet<number> | undefined
+  if (settings.skipExisting) {
+    try {
+      const lookup = await previewExisting(share.samples, settings, { signal: options.signal })
+      skipped = new Set(lookup.existing.keys())
+    } catch (error) {
+      if (isCancelledLookup(error))
+        stopped = `The job was cancelled during the ${Inputs.SkipExisting} lookup of the dry run.`
+      else {
+        core.error(
+          error instanceof UploadError && error.account
+            ? error.account.message
+            : error instanceof Error
+              ? error.message
+              : String(error)
+        )
+        stopped = `The dry run's ${Inputs.SkipExisting} lookup failed (see the error above).`
+      }
+    }
+  }
   const awaiting = settings.waitForAnalysis
     ? wouldAwait(share.samples.length, settings.analysisTimeoutMs)
     : undefined
   if (awaiting) core.info(awaiting)
-  await reportDryRun(
-    { ...plan, samples: share.samples },
-    settings,
-    [planOutput(share.samples, settings)],
-    share.scope,
+  await reportDryRun({ ...plan, samples: share.samples }, settings, {
+    extraLists: [planOutput(share.samples, settings)],
+    scope: share.scope,
+    stopped,
+    skipped,
     awaiting
-  )
+  })
+  // The last line: what a real run would do (after the lookup, with skip-existing).
+  if (stopped) core.setFailed(stopped)
+  else if (skipped) printDryRunTotals(share.samples, settings.apiUrl, share.scope, skipped)
 }
 
-/**
- * Reports a dry run: empty upload outputs, the plan in the results file and the job summary.
- * `extraLists` are further list outputs (e.g. `plan`) fitted into the same budget; `scope` says
- * which share of the plan a shard's job covers (`plan` then holds that share); `awaiting` what
- * wait-for-analysis would wait for.
- */
+export interface DryRunReport {
+  /** Further list outputs (e.g. `plan`) fitted into the same budget. */
+  extraLists?: readonly ListOutput[]
+  /** Which share of the plan a shard's job covers (`plan` then holds that share). */
+  scope?: string
+  /** Why the dry run failed (its skip-existing lookup failed or was cancelled). */
+  stopped?: string
+  /** With skip-existing: the plan indexes One Codex already holds. */
+  skipped?: ReadonlySet<number>
+  /** What wait-for-analysis would wait for. */
+  awaiting?: string
+}
+
+/** Reports a dry run: empty upload outputs, the plan in the results file and the job summary. */
 export async function reportDryRun(
   plan: Plan,
   settings: ReportSettings,
-  extraLists: readonly ListOutput[] = [],
-  scope?: string,
-  awaiting?: string
+  report: DryRunReport = {}
 ): Promise<void> {
+  const { extraLists = [], scope, stopped, skipped, awaiting } = report
   const samples = plan.samples
   await publish(
     {
       outcome: 'dry-run',
       api_url: originOf(settings.apiUrl),
-      totals: { ...emptyTotals(), samples: samples.length },
+      totals: { ...emptyTotals(), samples: samples.length, existing: skipped?.size ?? 0 },
       ...(scope ? { scope } : {}),
       sample_ids: [],
       samples: [],
@@ -74,7 +112,7 @@ export async function reportDryRun(
     planSummary(
       {
         heading: `${HEADING} (dry run)`,
-        totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}${awaiting ? ` ${awaiting}` : ''}`,
+        totals: `${stopped ? `${stopped} ` : ''}${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl, skipped)}${awaiting ? ` ${awaiting}` : ''}`,
         samples
       },
       limit

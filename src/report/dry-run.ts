@@ -137,20 +137,45 @@ export function printPlan(plan: Plan, settings: Settings, scope?: string): void 
   } finally {
     core.endGroup()
   }
-  core.info(`Dry run${scope ? ` (${scope})` : ''}: ${dryRunTotals(plan.samples, settings.apiUrl)}`)
+  // With skip-existing the totals wait for the lookup (see printDryRunTotals).
+  if (!settings.skipExisting) printDryRunTotals(plan.samples, settings.apiUrl, scope)
+}
+
+/** The dry run's totals line ("Dry run (shard 2/8: …): 3 samples …"); see dryRunTotals. */
+export function printDryRunTotals(
+  samples: readonly Sample[],
+  apiUrl: string,
+  scope?: string,
+  skipped?: ReadonlySet<number>
+): void {
+  core.info(`Dry run${scope ? ` (${scope})` : ''}: ${dryRunTotals(samples, apiUrl, skipped)}`)
 }
 
 /**
  * "3 samples (8 files, 1.2 GB (…)) would be uploaded to https://…; nothing was sent.": the
  * dry run's totals, in the log and the job summary alike. Files are the files on disk (each
- * lane counts), the size is what would be sent.
+ * lane counts), the size is what would be sent. With skip-existing, `skipped` holds the plan
+ * indexes One Codex already holds: "3 samples: 1 would be uploaded (2 files, …) to https://…,
+ * 2 already in One Codex; …", files and bytes counting only what would be uploaded.
  */
-export function dryRunTotals(samples: readonly Sample[], apiUrl: string): string {
-  const files = samples.reduce(
+export function dryRunTotals(
+  samples: readonly Sample[],
+  apiUrl: string,
+  skipped?: ReadonlySet<number>
+): string {
+  const sent = skipped ? samples.filter((_, index) => !skipped.has(index)) : samples
+  const files = sent.reduce(
     (n, sample) => n + sampleFiles(sample).reduce((m, source) => m + source.segments.length, 0),
     0
   )
-  const bytes = samples.reduce((n, sample) => n + sampleBytes(sample), 0)
+  const bytes = sent.reduce((n, sample) => n + sampleBytes(sample), 0)
   const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
-  return `${plural(samples.length, 'sample')} (${plural(files, 'file')}, ${describeSize(bytes)}) would be uploaded to ${originOf(apiUrl)}; nothing was sent.`
+  const what = `${plural(files, 'file')}, ${describeSize(bytes)}`
+  if (!skipped)
+    return `${plural(samples.length, 'sample')} (${what}) would be uploaded to ${originOf(apiUrl)}; nothing was sent.`
+  const upload =
+    sent.length > 0
+      ? `${sent.length} would be uploaded (${what}) to ${originOf(apiUrl)}`
+      : '0 would be uploaded'
+  return `${plural(samples.length, 'sample')}: ${upload}, ${samples.length - sent.length} already in One Codex; nothing was uploaded (only read-only listing requests were sent).`
 }

@@ -60,16 +60,20 @@ function breakdown(totals: Totals): string {
 /**
  * The run's one-line tally: "All 3 samples were uploaded and confirmed.", "The sample was not
  * uploaded: 1 failed.", "197 of 200 samples were uploaded and confirmed: 2 failed, 1 not
- * attempted."
+ * attempted."; for a shard that got no sample "Shard 2/4: 0 of 96 planned samples; this job has
+ * nothing to upload." (`scope` names the share).
  */
-export function tallyLine(totals: Totals): string {
+export function tallyLine(totals: Totals, scope?: string): string {
   const n = totals.samples
   const all = formatCount(n)
   const existing =
     totals.existing > 0
       ? ` (${formatCount(totals.existing)} of them already in One Codex, not sent again)`
       : ''
-  if (n === 0) return 'No sample was planned.'
+  if (n === 0)
+    return scope
+      ? `${scope[0].toUpperCase()}${scope.slice(1)}; this job has nothing to upload.`
+      : 'No sample was planned.'
   if (totals.confirmed >= n)
     return n === 1
       ? `The sample was uploaded and confirmed${existing}.`
@@ -151,7 +155,10 @@ export async function reportResults(
     uploadSummary(
       {
         heading: HEADING,
-        totals: `${scopeLead(results.scope)}${summaryTotals(totals)}`,
+        totals:
+          totals.samples === 0
+            ? tallyLine(totals, results.scope)
+            : `${scopeLead(results.scope)}${summaryTotals(totals)}`,
         stopped: results.stopped?.message,
         entries,
         apiUrl: settings.apiUrl,
@@ -161,7 +168,7 @@ export async function reportResults(
     )
   )
 
-  const tally = tallyLine(totals)
+  const tally = tallyLine(totals, results.scope)
   const analysisLine = analysis ? ` ${analysisTally(analysis)}` : ''
   if (failed.length === 0 && !analysisFailed) {
     if (file) core.info(`Complete record: ${file} (output results-file).`)

@@ -29,3 +29,36 @@ export function fsErrorText(error: unknown, file: string, shown: string): string
   const text = typeof message === 'string' ? message : String(error)
   return file && file !== shown ? text.split(file).join(shown) : text
 }
+
+/**
+ * `text` (a message) with each of `files` (absolute paths) named by its display path, longest
+ * first (so `/ws/a.fq.gz` is not half-replaced by `/ws/a.fq`): for messages whose words come
+ * from below (a failed read, a file that changed), which only know the absolute path.
+ */
+export function withDisplayPaths(
+  text: string,
+  files: readonly string[],
+  workspace: string
+): string {
+  let shown = text
+  for (const file of [...new Set(files)].sort((a, b) => b.length - a.length)) {
+    const display = displayPath(file, workspace)
+    if (display !== file) shown = shown.split(file).join(display)
+  }
+  return shown
+}
+
+/**
+ * `file` relative to the workspace, always (with `/`): `.` for the workspace itself, `../x` for
+ * a file beside it; absolute only on another drive. For naming what an input points at, as the
+ * user wrote it relative to the workspace.
+ */
+export function relativeName(
+  file: string,
+  workspace: string,
+  paths: path.PlatformPath = path
+): string {
+  const relative = paths.relative(paths.resolve(workspace), file)
+  if (relative === '') return '.'
+  return paths.isAbsolute(relative) ? file : relative.split(paths.sep).join('/')
+}

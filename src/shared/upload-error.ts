@@ -100,7 +100,8 @@ export function networkError(what: string, error: unknown): UploadError {
   if (error instanceof UploadError) return error
   const err = error as NodeJS.ErrnoException
   let code = typeof err?.code === 'string' ? err.code : undefined
-  const message = err instanceof Error ? err.message : String(error)
+  // Not `instanceof Error`: errors from another realm (a vm context) are not.
+  const message = typeof err?.message === 'string' ? err.message : String(error)
   // http-client's own socket timeout and node's "socket hang up" carry no code.
   const timedOut = /Request timeout/i.test(message)
   if (code === undefined && timedOut) code = 'ETIMEDOUT'

@@ -113,6 +113,8 @@ export interface ExistingOptions {
   warn?: (line: string) => void
   /** Page size of the listing (tests use small pages). */
   perPage?: number
+  /** The job's cancellation: aborts the listing in flight, and no further request is sent. */
+  signal?: AbortSignal
 }
 
 /**
@@ -134,17 +136,23 @@ export async function findExisting(
     baseDelayMs: options.retryBaseDelayMs ?? baseDelayFromEnv(),
     log
   })
+  const { signal } = options
   const api = new OneCodexClient(settings.apiUrl, settings.apiKey, {
-    socketTimeoutMs: options.socketTimeoutMs
+    socketTimeoutMs: options.socketTimeoutMs,
+    signal
   })
   const listed: ListedSample[] = []
   let requests = 0
   const counting = {
     execute: <T>(label: string, fn: (attempt: number) => Promise<T>): Promise<T> =>
-      policy.execute(label, attempt => {
-        requests++
-        return fn(attempt)
-      })
+      policy.execute(
+        label,
+        attempt => {
+          requests++
+          return fn(attempt)
+        },
+        { signal }
+      )
   }
   try {
     const queries = filenameQueries(samples.map(s => s.file.filename))
@@ -153,10 +161,13 @@ export async function findExisting(
       append(listed, await api.listSamples(where, counting, { perPage: options.perPage, label }))
     }
   } catch (error) {
+    if (signal?.aborted) throw cancelledLookup()
     const typed = error instanceof UploadError ? error : undefined
     // A key One Codex refuses (and the like) is said the way the whole run says it.
-    const message =
+    // The listing's own words name skip-existing already: said once.
+    const message = (
       typed?.account?.message ?? (error instanceof Error ? error.message : String(error))
+    ).replace(new RegExp(`^${Inputs.SkipExisting}: `), '')
     throw new UploadError(
       redactText(
         `${Inputs.SkipExisting}: could not ask One Codex which samples it already holds: ${message.replace(/\.?$/, '.')} Nothing was uploaded: uploading without knowing that could make duplicates.`,
@@ -199,13 +210,28 @@ export async function findExisting(
   return { existing, requests }
 }
 
+/** The error of a lookup the job's cancellation stopped. */
+function cancelledLookup(): UploadError {
+  return new UploadError(
+    `${Inputs.SkipExisting}: the job was cancelled while asking One Codex which samples it already holds.`,
+    { code: 'ABORTED', retryable: false }
+  )
+}
+
+/** True for the error of a lookup the job's cancellation stopped. */
+export function isCancelledLookup(error: unknown): boolean {
+  return error instanceof UploadError && error.code === 'ABORTED'
+}
+
 /**
  * What the skip-existing stage found: the samples to skip (`found`, absent without
- * skip-existing), or why the lookup failed (`failed`): then nothing may be uploaded.
+ * skip-existing), or why the lookup failed (`failed`): then nothing may be uploaded;
+ * `cancelled` when the job's cancellation stopped it.
  */
 export interface ExistingStage {
   found?: ExistingLookup
   failed?: string
+  cancelled?: boolean
 }
 
 /**
@@ -213,10 +239,19 @@ export interface ExistingStage {
  * said as an error (a 401/402 as the account-level cause, naming the input to check) and the
  * stage says why nothing will be uploaded.
  */
-export async function lookUpExisting(share: Share, settings: Settings): Promise<ExistingStage> {
+export async function lookUpExisting(
+  share: Share,
+  settings: Settings,
+  options: Pick<ExistingOptions, 'signal'> = {}
+): Promise<ExistingStage> {
   try {
-    return settings.skipExisting ? { found: await findExisting(share.samples, settings) } : {}
+    return settings.skipExisting
+      ? { found: await findExisting(share.samples, settings, options) }
+      : {}
   } catch (error) {
+    // Not an error of its own: the cancellation is said once, when the signal came.
+    if (isCancelledLookup(error))
+      return { failed: 'the job was cancelled before this sample started.', cancelled: true }
     const reason =
       error instanceof UploadError && error.account
         ? error.account.message

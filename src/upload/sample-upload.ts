@@ -2,7 +2,8 @@
 // failed; whatever it created on One Codex and did not confirm is cancelled.
 import { formatBytes, formatDuration, formatRate } from '../shared/format.js'
 import { redactText } from '../shared/redact.js'
-import { sampleBytes, sampleLabel } from '../shared/sample.js'
+import { withDisplayPaths } from '../shared/paths.js'
+import { sampleBytes, sampleFiles, sampleLabel } from '../shared/sample.js'
 import type { Route, Sample, Settings } from '../shared/types.js'
 import type { AccountStop } from '../onecodex/account-stop.js'
 import { keyForms } from '../onecodex/auth.js'
@@ -53,7 +54,11 @@ export async function uploadOne(
   // Server messages may echo the key or a policy back: every line of this sample, retry lines
   // included, and its error are scrubbed of them before they are shown.
   const secrets = keyForms(settings.apiKey)
-  const scrub = (text: string): string => redactText(text, secrets)
+  // …and name the sample's files by their workspace-relative paths (a failed read only knows
+  // the absolute one).
+  const files = sampleFiles(sample).flatMap(source => source.segments.map(s => s.path))
+  const scrub = (text: string): string =>
+    withDisplayPaths(redactText(text, secrets), files, settings.workspace)
   const say = (line: string): void => log(scrub(line))
   const warn = (line: string): void => engine.warn(scrub(line))
   const retry = policy.withLog(say)
@@ -165,7 +170,8 @@ export async function uploadOne(
     const result = await cancelSample(engine.admin, retry, createdId, name)
     cancelled = result.outcome === 'cancelled'
     note = ` ${scrub(cancelNote(createdId, result))}`
-    message += note
+    // One sentence for the cause, one for what became of its sample.
+    message = `${message.replace(/\.?$/, '.')}${note}`
   }
   // The reason is told once, with the other failures at the end of the run.
   say(

@@ -1,8 +1,7 @@
 import * as core from '@actions/core'
+import { CANCEL_SIGNALS, takeEarlySignals, type EarlySignal } from '../shared/early-signals.js'
 
-/** GitHub's runner sends SIGINT to cancel a job, then SIGTERM 7.5 s later, then kills it. */
-export const CANCEL_SIGNALS: readonly NodeJS.Signals[] =
-  process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM']
+export { CANCEL_SIGNALS }
 
 /**
  * Everything must be done within 10 s of the first signal: clean-up (cancel_upload) gets this
@@ -28,13 +27,19 @@ export interface WatchOptions {
   /** Last-resort exit after {@link HARD_EXIT_MS}. Default process.exit(1). */
   exit?: () => void
   hardExitMs?: number
+  /**
+   * What the entry's early handlers caught before the watch took over. Default: taken from
+   * them (which also removes them) once the watch's own handlers are in place.
+   */
+  early?: () => EarlySignal | undefined
 }
 
 /**
  * Watches for the runner's cancellation signals. The first one aborts `signal` (the uploader
  * stops starting samples, aborts transfers, cancels unconfirmed samples) and arms a last-resort
  * exit; later ones only say they were received. While watched, a signal no longer kills the
- * process at once, so the run can clean up and report.
+ * process at once, so the run can clean up and report. A signal the entry held while the action
+ * was loading counts as the first one: the run then starts cancelled.
  */
 export function watchCancellation(options: WatchOptions = {}): JobCancellation {
   const emitter = options.emitter ?? process
@@ -42,24 +47,36 @@ export function watchCancellation(options: WatchOptions = {}): JobCancellation {
   const controller = new AbortController()
   let cancelledAt: number | undefined
   let timer: NodeJS.Timeout | undefined
+  const cancel = (signal: NodeJS.Signals, at: number, early: boolean): void => {
+    cancelledAt = at
+    log(
+      early
+        ? `Received ${signal} while the action was starting: the job is being cancelled. Nothing is sent; outputs are written with every sample not attempted.`
+        : `Received ${signal}: the job is being cancelled. No new sample starts; transfers in flight are aborted and their samples cancelled on One Codex; outputs are written for what finished.`
+    )
+    const left = (options.hardExitMs ?? HARD_EXIT_MS) - (Date.now() - at)
+    timer = setTimeout(
+      () => {
+        process.exitCode = 1
+        core.error('The job was cancelled and clean-up did not finish in time: exiting.')
+        ;(options.exit ?? (() => process.exit(1)))()
+      },
+      Math.max(0, left)
+    )
+    timer.unref()
+    controller.abort(new Error(`the job was cancelled (${signal})`))
+  }
   const handler = (signal: NodeJS.Signals): void => {
     if (cancelledAt !== undefined) {
       log(`Received ${signal} again: still cleaning up; exiting within seconds.`)
       return
     }
-    cancelledAt = Date.now()
-    log(
-      `Received ${signal}: the job is being cancelled. No new sample starts; transfers in flight are aborted and their samples cancelled on One Codex; outputs are written for what finished.`
-    )
-    timer = setTimeout(() => {
-      process.exitCode = 1
-      core.error('The job was cancelled and clean-up did not finish in time: exiting.')
-      ;(options.exit ?? (() => process.exit(1)))()
-    }, options.hardExitMs ?? HARD_EXIT_MS)
-    timer.unref()
-    controller.abort(new Error(`the job was cancelled (${signal})`))
+    cancel(signal, Date.now(), false)
   }
+  // Ours first, then the entry's early ones off: no signal can fall in between.
   for (const signal of CANCEL_SIGNALS) emitter.on(signal, handler)
+  const early = (options.early ?? takeEarlySignals)()
+  if (early && cancelledAt === undefined) cancel(early.signal, early.at, true)
   return {
     signal: controller.signal,
     cancelledAt: () => cancelledAt,

@@ -32,7 +32,11 @@ export async function uploadShare(
 ): Promise<UploadResults> {
   const scope = share.scope ? { scope: share.scope } : {}
   if (existing.failed !== undefined)
-    return { ...notAttempted(share.samples, existing.failed), ...scope }
+    return {
+      ...notAttempted(share.samples, existing.failed),
+      ...(existing.cancelled ? { cancelled: true } : {}),
+      ...scope
+    }
   const found = existing.found
   const toUpload = found
     ? share.samples.filter((_, index) => !found.existing.has(index))

@@ -289,7 +289,7 @@ describe(`the multipart route against the sandbox (${storage === 'builtin' ? 'bu
       const run = await send(sandbox, { file: source, route: 'multipart' })
       expect(run.error).toBeInstanceOf(UploadError)
       expect((run.error as UploadError).message).toMatch(
-        /^never_completes\.fastq: CompleteMultipartUpload failed with HTTP 500.*\(gave up after 4 attempts\)$/
+        /^never_completes\.fastq: CompleteMultipartUpload failed with HTTP 500.*\(gave up after 4 attempts\)\.$/
       )
       expect(run.created).toHaveLength(1)
       expect(ofRoute(sandbox, 's3:CompleteMultipartUpload')).toHaveLength(4)
