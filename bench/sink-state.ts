@@ -13,6 +13,13 @@ export interface Fault {
    * this offset, at that offset.
    */
   readonly resetAtByte?: number
+  /**
+   * Hold every API and storage request this many milliseconds before handling it (its body
+   * waits in the socket meanwhile): one round trip of a real path, which the WAN cap alone
+   * lacks. The auto-threshold section uses it to count what the multipart route's extra
+   * requests cost.
+   */
+  readonly latencyMs?: number
 }
 
 export interface StoredObject {
