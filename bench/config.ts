@@ -31,7 +31,7 @@ export const config = {
   /** Rounds (of the WAN rounds) in which One Codex's official client's strategy runs too. */
   officialRepeats: num('BENCH_OFFICIAL_REPEATS', 1, 1),
   /** The auto-threshold sweep: file sizes (MiB), rounds, and the round trip the sink adds. */
-  thresholdMiB: list('BENCH_THRESHOLD_MIB', '8,16,32,48,64,100', '16,48'),
+  thresholdMiB: list('BENCH_THRESHOLD_MIB', '16,32,48,64,100', '16,48'),
   thresholdRepeats: num('BENCH_THRESHOLD_REPEATS', 3, 1),
   thresholdRttMs: list('BENCH_THRESHOLD_RTT_MS', '0,30', '0'),
   /** Also the multipart route with every file in 8 parts (an experiment, off by default). */

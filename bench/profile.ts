@@ -10,6 +10,13 @@
  * them); code in the lazily loaded AWS SDK chunk (`711.index.js` or similar) and numbered
  * modules are named by file. The profiles and a JSON summary stay in BENCH_PROFILE_DIR
  * (default bench/work/profile-<pid>/): open a .cpuprofile in Chrome DevTools for the flame graph.
+ *
+ * V8's profile sees JavaScript and the native calls it makes, not the kernel's side of a read
+ * or a send, nor libuv's thread pool (where fs.read runs). For those, run it under perf with
+ * node's perf map: `BENCH_PROFILE_NODE_ARGS=--perf-basic-prof perf record -g -o perf.data --
+ * npx tsx bench/profile.ts`, then `perf script -i perf.data -F pid,tid,comm,ip,sym,dso` and
+ * keep the samples of the action's pid (in each .cpuprofile's name; the sink and the harness are
+ * node processes too).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
@@ -198,7 +205,11 @@ async function main(): Promise<void> {
           expectSamples: 1,
           label: `profile ${route}`,
           env: route === 'multipart' ? { AWS_ENDPOINT_URL_S3: sink.sink } : {},
-          nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`]
+          nodeArgs: [
+            '--cpu-prof',
+            `--cpu-prof-dir=${profiles}`,
+            ...(process.env.BENCH_PROFILE_NODE_ARGS ?? '').split(' ').filter(Boolean)
+          ]
         }
       )
       const after = await sink.stats()

@@ -769,7 +769,8 @@ async function main(): Promise<void> {
         '>= 0.95'
       ),
       row(
-        `auto (no upload-method), MB/s; took ${[...new Set(wan.auto.routes)].join(' / ')}`,
+        `auto (no upload-method), MB/s; took ${[...new Set(wan.auto.routes)].join(' / ')}` +
+          (wan.auto.runs.length < config.wanRepeats ? `, ${wan.auto.runs.length} run` : ''),
         fmt(wan.auto.mbps, 0),
         `${fmt(wan.curl.mbps, 0)} curl`,
         fmt(t.wanAuto.value),
@@ -821,6 +822,31 @@ async function main(): Promise<void> {
         '  connections busy, multipart: mean / most at once',
         m ? `${fmt(m.meanConnections, 1)} / ${fmt(m.maxConnections, 0)}` : '-',
         `${fmt(wan.curl.meanConnections, 1)} curl`
+      ),
+      row(
+        '  idle connection-s, multipart: ramp / gaps / tail',
+        m ? `${fmt(m.idle.rampS)} / ${fmt(m.idle.gapS)} / ${fmt(m.idle.tailS)}` : '-',
+        `${fmt(wan.ceiling.idle.rampS)} / ${fmt(wan.ceiling.idle.gapS)} / ${fmt(wan.ceiling.idle.tailS)} ${wan.ceiling.connections} x curl`
+      ),
+      row(
+        '  wall s, multipart: start / to 1st part / transfer / to callback / exit',
+        m?.phases
+          ? [
+              m.phases.startS,
+              m.phases.setupS,
+              wan.bytes / m.transferMbps / 1e6,
+              m.phases.finishS,
+              m.phases.exitS
+            ]
+              .map(x => fmt(x))
+              .join(' / ')
+          : '-',
+        `${fmt(wan.ceiling.outsideTransferS)} + ${fmt(wan.bytes / wan.ceiling.transferMbps / 1e6)} ${wan.ceiling.connections} x curl`
+      ),
+      row(
+        `  CPU s per GiB, multipart vs ${wan.ceiling.connections} x curl at once`,
+        m ? fmt(m.cpuPerGiB) : '-',
+        `${fmt(wan.ceiling.cpuPerGiB)} ${wan.ceiling.connections} x curl`
       ),
       row(
         'peak RSS MiB, standard / multipart',

@@ -40,7 +40,15 @@ import {
   openUploads,
   resetS3
 } from './sink-s3.js'
-import { fail, resetDue, resetState, state, storageRequest, type Fault } from './sink-state.js'
+import {
+  apiCall,
+  fail,
+  resetDue,
+  resetState,
+  state,
+  storageRequest,
+  type Fault
+} from './sink-state.js'
 import { throttle } from './sink-throttle.js'
 
 const API_KEY = process.env.BENCH_API_KEY ?? 'bench-api-key'
@@ -147,6 +155,7 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
     sendJson(res, 200, { ok: true })
     return
   }
+  apiCall(url.pathname)
   if (req.method !== 'POST') {
     sendJson(res, 405, { message: 'Method not allowed' })
     return

@@ -150,10 +150,14 @@ export async function wanThroughput(sink: SinkProcess, file: WanFile, multipart:
       parts.push(throughputRun(r.run, file.bytes, r.before, r.after))
     }
 
-    await sink.reset()
-    const a = await runRoute(sink, file, 'auto', `WAN auto run ${pass}`)
-    auto.push(throughputRun(a.run, file.bytes, a.before, a.after))
-    autoRoutes.push(a.route)
+    // A build whose `auto` sends this file through the standard route makes each auto run a
+    // repeat of the standard one (22 s at the cap): then one round of it is enough.
+    if (pass === 1 || autoRoutes[0] !== 'standard') {
+      await sink.reset()
+      const a = await runRoute(sink, file, 'auto', `WAN auto run ${pass}`)
+      auto.push(throughputRun(a.run, file.bytes, a.before, a.after))
+      autoRoutes.push(a.route)
+    }
 
     await sink.reset()
     const ceilingBefore = await sink.stats()
@@ -195,7 +199,9 @@ export async function wanThroughput(sink: SinkProcess, file: WanFile, multipart:
       `  WAN round ${pass}: curl ${fmt(curl.at(-1)!.mbps, 0)} MB/s, standard ` +
         `${fmt(standard.at(-1)!.mbps, 0)} MB/s` +
         (multipart ? `, multipart ${fmt(parts.at(-1)!.mbps, 0)} MB/s` : '') +
-        `, auto (${autoRoutes.at(-1)}) ${fmt(auto.at(-1)!.mbps, 0)} MB/s` +
+        (auto.length === pass
+          ? `, auto (${autoRoutes.at(-1)}) ${fmt(auto.at(-1)!.mbps, 0)} MB/s`
+          : '') +
         `, ${CEILING_CONNECTIONS} x curl ${fmt(parallel.at(-1)!.mbps, 0)} MB/s` +
         `, openssl sha256 ${fmt(openssl.at(-1)!)} CPU s/GiB` +
         (official.length === pass ? `, official client ${fmt(official.at(-1)!.mbps, 0)} MB/s` : '')
