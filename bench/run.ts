@@ -695,7 +695,8 @@ async function main(): Promise<void> {
         '<= 1.10'
       )
     )
-  } else rows.push(row('lanes merged', can.lanes ? 'failed' : 'not in build'))
+  } else if (wanted('throughput (loopback)'))
+    rows.push(row('lanes merged', can.lanes ? 'failed' : 'not in build'))
   if (many) {
     for (const a of many.action) {
       const is8 = a.concurrency === 8
@@ -928,7 +929,8 @@ async function main(): Promise<void> {
         'info'
       )
     )
-  } else rows.push(row('auto threshold', can.multipart ? 'failed' : 'not in build'))
+  } else if (wanted('WAN auto threshold'))
+    rows.push(row('auto threshold', can.multipart ? 'failed' : 'not in build'))
 
   const info = await machine()
   const totalS = (Date.now() - started) / 1000
