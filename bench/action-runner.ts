@@ -26,6 +26,16 @@ export interface ActionRun extends Measured {
 let runCounter = 0
 
 /**
+ * `validate: head` when the measured build has a `validate` input, else nothing: the sparse
+ * files (a FASTQ head, then zeros) pass only the head checks, and the upload pipeline, not the
+ * content check, is what those runs measure.
+ */
+export function headOnlyInputs(): Record<string, string> {
+  const defaults = inputDefaults(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+  return 'validate' in defaults ? { validate: 'head' } : {}
+}
+
+/**
  * Runs the action once, measured. Throws (with the log's tail) unless it exits 0 and, when
  * `expectSamples` is given, reports exactly that many confirmed samples and no failures.
  */
@@ -39,6 +49,8 @@ export async function runAction(
     timeoutS?: number
     /** Extra environment, e.g. AWS_ENDPOINT_URL_S3 for the multipart route. */
     env?: Record<string, string>
+    /** Options for node itself before the bundle, e.g. `--cpu-prof` (bench/profile.ts). */
+    nodeArgs?: readonly string[]
   }
 ): Promise<ActionRun> {
   const id = ++runCounter
@@ -54,7 +66,7 @@ export async function runAction(
     ),
     ...options.env
   }
-  const measured = await measure(process.execPath, [ACTION_ENTRY], {
+  const measured = await measure(process.execPath, [...(options.nodeArgs ?? []), ACTION_ENTRY], {
     env,
     cwd: options.workspace,
     logFile,

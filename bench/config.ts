@@ -8,6 +8,11 @@ export const GiB = 1024 * MiB
 export const quick = process.argv.includes('--quick')
 const num = (name: string, fallback: number, quickValue: number): number =>
   Number(process.env[name] ?? (quick ? quickValue : fallback))
+const list = (name: string, fallback: string, quickValue: string): number[] =>
+  (process.env[name] ?? (quick ? quickValue : fallback))
+    .split(',')
+    .map(Number)
+    .filter(n => Number.isFinite(n) && n >= 0)
 
 export const config = {
   bigBytes: num('BENCH_BIG_MIB', 2048, 256) * MiB,
@@ -23,6 +28,14 @@ export const config = {
   wanCapBytesPerS: num('BENCH_WAN_MBPS', 100, 100) * 1e6,
   wanBytes: num('BENCH_WAN_MIB', 2048, 256) * MiB,
   wanRepeats: num('BENCH_WAN_REPEATS', 3, 1),
+  /** Rounds (of the WAN rounds) in which One Codex's official client's strategy runs too. */
+  officialRepeats: num('BENCH_OFFICIAL_REPEATS', 1, 1),
+  /** The auto-threshold sweep: file sizes (MiB), rounds, and the round trip the sink adds. */
+  thresholdMiB: list('BENCH_THRESHOLD_MIB', '16,32,48,64,100', '16,48'),
+  thresholdRepeats: num('BENCH_THRESHOLD_REPEATS', 3, 1),
+  thresholdRttMs: list('BENCH_THRESHOLD_RTT_MS', '0,30', '0'),
+  /** Also the multipart route with every file in 8 parts (an experiment, off by default). */
+  thresholdSplit: process.env.BENCH_THRESHOLD_SPLIT === '1',
   /** Where in the file the WAN profile's sink resets the connection once (fraction). */
   resetAt: 0.9,
   concurrencies: [1, 4, 8],

@@ -22,6 +22,8 @@ export interface Measured {
   readonly exitCode: number
   /** The command's stdout (only if `captureStdout`), else ''. */
   readonly stdout: string
+  /** process.hrtime at the spawn (the machine's monotonic clock, ns), to place the run in time. */
+  readonly startedNs: bigint
 }
 
 export interface MeasureOptions {
@@ -134,7 +136,7 @@ export async function measure(
     sysS = seconds[1] ?? NaN
     peakRss = polledPeak > 0 ? polledPeak : NaN
   }
-  return { wallS, userS, sysS, cpuS: userS + sysS, peakRss, exitCode, stdout }
+  return { wallS, userS, sysS, cpuS: userS + sysS, peakRss, exitCode, stdout, startedNs: started }
 }
 
 function readVmHwm(pidFile: string): number {

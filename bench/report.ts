@@ -15,14 +15,14 @@ export function round(value: number, digits = 3): number {
 export interface Target {
   readonly name: string
   readonly value: number
-  /** `max`: value must be <= limit; `min`: value must be >= limit. */
-  readonly kind: 'max' | 'min'
+  /** `max`: value must be <= limit; `min`: value must be >= limit; `info`: reported only. */
+  readonly kind: 'max' | 'min' | 'info'
   readonly limit: number
   readonly unit: string
 }
 
 export function targetMet(target: Target): boolean | undefined {
-  if (!Number.isFinite(target.value)) return undefined
+  if (!Number.isFinite(target.value) || target.kind === 'info') return undefined
   return target.kind === 'max' ? target.value <= target.limit : target.value >= target.limit
 }
 

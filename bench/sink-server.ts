@@ -17,7 +17,8 @@
  *
  * BENCH_CAP_BYTES_PER_S (the WAN profile) caps how fast each TCP connection's bodies are read
  * (sink-throttle.ts). POST /__bench/reset may arm one connection reset for the next run
- * (`{"resetAtByte": N}`, see sink-state.ts).
+ * (`{"resetAtByte": N}`) and a latency for every request of the next run (`{"latencyMs": N}`), see
+ * sink-state.ts.
  *
  * With BENCH_S3 set (JSON: endpoint, bucket, accessKey, secretKey) init_upload instead hands out
  * SigV2 POST fields for that real S3 bucket (radosgw) and an upload_url on it; the sink is then
@@ -39,7 +40,15 @@ import {
   openUploads,
   resetS3
 } from './sink-s3.js'
-import { fail, resetDue, resetState, state, storageRequest, type Fault } from './sink-state.js'
+import {
+  apiCall,
+  fail,
+  resetDue,
+  resetState,
+  state,
+  storageRequest,
+  type Fault
+} from './sink-state.js'
 import { throttle } from './sink-throttle.js'
 
 const API_KEY = process.env.BENCH_API_KEY ?? 'bench-api-key'
@@ -146,6 +155,7 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse): P
     sendJson(res, 200, { ok: true })
     return
   }
+  apiCall(url.pathname)
   if (req.method !== 'POST') {
     sendJson(res, 405, { message: 'Method not allowed' })
     return
@@ -401,13 +411,27 @@ function listen(server: http.Server): Promise<string> {
   })
 }
 
-const apiServer = http.createServer((req, res) => {
-  handleApi(req, res).catch(error => {
-    fail(`api handler: ${(error as Error).message}`)
-    if (!res.headersSent) sendJson(res, 500, { message: 'internal error' })
+/** Runs `handle` now, or after the armed latency (never for the harness's control routes). */
+function delayed(
+  handle: (req: http.IncomingMessage, res: http.ServerResponse) => void
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return (req, res) => {
+    const latencyMs = state.fault.latencyMs ?? 0
+    if (latencyMs > 0 && !(req.url ?? '').startsWith('/__bench/'))
+      setTimeout(() => handle(req, res), latencyMs)
+    else handle(req, res)
+  }
+}
+
+const apiServer = http.createServer(
+  delayed((req, res) => {
+    handleApi(req, res).catch(error => {
+      fail(`api handler: ${(error as Error).message}`)
+      if (!res.headersSent) sendJson(res, 500, { message: 'internal error' })
+    })
   })
-})
-const sinkServer = http.createServer(handleSink)
+)
+const sinkServer = http.createServer(delayed(handleSink))
 const apiOrigin = await listen(apiServer)
 const sinkOrigin = await listen(sinkServer)
 process.stdout.write(`${JSON.stringify({ api: apiOrigin, sink: sinkOrigin })}\n`)

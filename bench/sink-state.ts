@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 
 /**
  * What the sink process (bench/sink-server.ts) counts and checks, shared by its form-POST side
@@ -13,6 +14,13 @@ export interface Fault {
    * this offset, at that offset.
    */
   readonly resetAtByte?: number
+  /**
+   * Hold every API and storage request this many milliseconds before handling it (its body
+   * waits in the socket meanwhile): one round trip of a real path, which the WAN cap alone
+   * lacks. The auto-threshold section uses it to count what the multipart route's extra
+   * requests cost.
+   */
+  readonly latencyMs?: number
 }
 
 export interface StoredObject {
@@ -21,6 +29,15 @@ export interface StoredObject {
   readonly parts: number
   /** The size of every part but the last. */
   readonly partSize: number
+}
+
+/** One storage request as the sink saw it: its connection and when it started and ended. */
+export interface RequestSpan {
+  /** The TCP connection it came on (numbered in order of first use since the sink started). */
+  readonly connection: number
+  /** Seconds since the run's first storage request's head: the head, and the body's end. */
+  readonly startS: number
+  readonly endS: number
 }
 
 export interface Stats {
@@ -46,6 +63,16 @@ export interface Stats {
    * mean number of connections busy.
    */
   requestS: number
+  /** The storage requests of the run in the order they ended (at most MAX_SPANS). */
+  requests: RequestSpan[]
+  /**
+   * The monotonic clock (process.hrtime, nanoseconds, as a string) at the first storage
+   * request's head: the same clock in every process of the machine, so the harness can place
+   * the storage spans on its own time line.
+   */
+  spanStartNs?: string
+  /** The API requests of the run (path, monotonic ns at arrival; at most MAX_SPANS). */
+  apiCalls: { path: string; atNs: string }[]
   /** Connections the sink reset on purpose. */
   resets: number
   multipartInits: number
@@ -78,6 +105,8 @@ export function freshStats(): Stats {
     storageSpanS: 0,
     maxInFlight: 0,
     requestS: 0,
+    requests: [],
+    apiCalls: [],
     resets: 0,
     multipartInits: 0,
     s3Creates: 0,
@@ -111,6 +140,12 @@ export function resetState(fault: Fault): void {
   state.epoch++
 }
 
+/** Notes an API request's arrival (for the time line of a run). */
+export function apiCall(path: string): void {
+  if (state.stats.apiCalls.length < MAX_SPANS)
+    state.stats.apiCalls.push({ path, atNs: String(process.hrtime.bigint()) })
+}
+
 /** Records a refusal: any refusal fails the bench run. */
 export function fail(message: string): void {
   if (state.stats.errors.length < 50) state.stats.errors.push(message)
@@ -123,7 +158,12 @@ export function fail(message: string): void {
  */
 export function storageRequest(req: IncomingMessage): () => void {
   const started = process.hrtime.bigint()
-  state.spanStart ??= started
+  let connection = connections.get(req.socket)
+  if (connection === undefined) connections.set(req.socket, (connection = ++connectionCount))
+  if (state.spanStart === undefined) {
+    state.spanStart = started
+    state.stats.spanStartNs = String(started)
+  }
   inFlight++
   state.stats.maxInFlight = Math.max(state.stats.maxInFlight, inFlight)
   const epoch = state.epoch
@@ -135,14 +175,25 @@ export function storageRequest(req: IncomingMessage): () => void {
     if (epoch !== state.epoch) return // a request from before the last reset
     const now = process.hrtime.bigint()
     state.stats.requestS += Number(now - started) / 1e9
-    if (state.spanStart !== undefined)
+    if (state.spanStart !== undefined) {
       state.stats.storageSpanS = Number(now - state.spanStart) / 1e9
+      if (state.stats.requests.length < MAX_SPANS)
+        state.stats.requests.push({
+          connection: connection!,
+          startS: Number(started - state.spanStart) / 1e9,
+          endS: state.stats.storageSpanS
+        })
+    }
   }
   req.once('close', end)
   return end
 }
 
 let inFlight = 0
+const connections = new WeakMap<Socket, number>()
+let connectionCount = 0
+/** Enough for 10,000 parts or the many-files section's 200 POSTs. */
+const MAX_SPANS = 10_000
 
 /**
  * Whether the armed reset is due for a body that carries file bytes [offset, offset + length)
