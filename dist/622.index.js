@@ -6225,16 +6225,16 @@ async function reportResults(samples, results, settings, warnings = [], analysis
     const tally = tallyLine(totals, results.scope);
     const analysisLine = analysis ? ` ${analysisTally(analysis)}` : '';
     if (failed.length === 0 && !analysisFailed) {
+        if (!results.cancelled) {
+            core/* info */.pq(tally);
+            if (analysisLine)
+                core/* info */.pq(analysisLine.trim());
+        }
         if (file)
             core/* info */.pq(`Complete record: ${file} (output results-file).`);
         // Every sample had completed when the job was cancelled: the step still ends cancelled.
         if (results.cancelled)
             core/* setFailed */.C1(`The job was cancelled. ${tally}${analysisLine}`);
-        else {
-            core/* info */.pq(tally);
-            if (analysisLine)
-                core/* info */.pq(analysisLine.trim());
-        }
         return;
     }
     const ofAnalyses = analysis ? analysisAnnotations(analysis) : [];

@@ -266,7 +266,7 @@ describe('awaitAnalyses: faults', () => {
     expect(entry.status).toBe('complete')
     expect(w.warnings).toHaveLength(2)
     expect(w.warnings[0]).toMatch(
-      /^Could not ask One Codex about 1 analysis this round: listing 1 classification failed with HTTP 502.*\(gave up after 3 attempts\) Trying again next round\.$/
+      /^Could not ask One Codex about 1 analysis this round: listing 1 classification failed with HTTP 502.*\(gave up after 3 attempts\)\. Trying again next round\.$/
     )
     expect(w.warnings[1]).toMatch(/^a\.fastq: could not read the analysis results yet: .*HTTP 500/)
   })

@@ -248,7 +248,7 @@ describe('an api-url that never answers stops the run', () => {
     const results = await upload({ concurrency: 1 })
     expect(results.stopped?.input).toBe('api-url')
     expect(results.stopped?.message).toBe(
-      `Requests to api-url ${sandbox.apiUrl} (no proxy) were sent, but the connection dropped before any answer came: socket hang up (ECONNRESET). One Codex may have acted on them (a sample may have been created). Check the api-url input; a proxy or gateway that cuts connections is a likely cause.`
+      `Requests to api-url ${sandbox.apiUrl} (no proxy) were sent, but the connection dropped before any answer came: socket hang up (ECONNRESET). One Codex may have acted on them: the samples they may have made are looked for and cancelled. Check the api-url input; a proxy, gateway or firewall that cuts connections, or a server there that is not One Codex, is a likely cause.`
     )
     expect(results.stopped?.message).not.toMatch(/could not be reached|\.\./)
   })

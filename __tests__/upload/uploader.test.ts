@@ -607,7 +607,7 @@ describe('uploadSamples leaves no orphans', () => {
     expect(sandbox.requests.filter(r => r.route === 'init_upload')).toHaveLength(3)
     expect(results.stopped?.input).toBe('api-url')
     expect(results.stopped?.message).toMatch(
-      /^The requests to One Codex at api-url http:\/\/127\.0\.0\.1:\d+ \(no proxy\) got through, but their answers were lost: each request was sent in full, then its connection dropped before any answer arrived \(.*socket hang up \(ECONNRESET\)\)\./
+      /^Requests to api-url http:\/\/127\.0\.0\.1:\d+ \(no proxy\) were sent, but the connection dropped before any answer came: .*socket hang up \(ECONNRESET\)\. One Codex may have acted on them: the samples they may have made are looked for and cancelled\./
     )
     expect(results.stopped?.message).not.toContain('could not be reached')
     const first = results.outcomes[0]

@@ -171,13 +171,13 @@ export async function reportResults(
   const tally = tallyLine(totals, results.scope)
   const analysisLine = analysis ? ` ${analysisTally(analysis)}` : ''
   if (failed.length === 0 && !analysisFailed) {
-    if (file) core.info(`Complete record: ${file} (output results-file).`)
-    // Every sample had completed when the job was cancelled: the step still ends cancelled.
-    if (results.cancelled) core.setFailed(`The job was cancelled. ${tally}${analysisLine}`)
-    else {
+    if (!results.cancelled) {
       core.info(tally)
       if (analysisLine) core.info(analysisLine.trim())
     }
+    if (file) core.info(`Complete record: ${file} (output results-file).`)
+    // Every sample had completed when the job was cancelled: the step still ends cancelled.
+    if (results.cancelled) core.setFailed(`The job was cancelled. ${tally}${analysisLine}`)
     return
   }
 
