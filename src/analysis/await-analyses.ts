@@ -12,6 +12,7 @@
  * the next round; a refusal (another 4xx) is final for the samples it concerned. When `signal`
  * aborts, the wait returns at once with what it knows, the rest `cancelled`.
  */
+import { abortableSleep } from '../net/retry-helper.js'
 import { describeDuration } from '../inputs/duration.js'
 import { formatDuration } from '../shared/format.js'
 import { describeTop, topSpecies } from './top-species.js'
@@ -95,19 +96,6 @@ const accountOf = (error: unknown): AccountCause | undefined =>
   (error as ClientFailure | null)?.account
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error)
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    if (signal?.aborted) return resolve()
-    const done = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
 
 const samplesText = (n: number): string => (n === 1 ? '1 sample' : `${n} samples`)
 const analysesText = (n: number): string => (n === 1 ? '1 analysis' : `${n} analyses`)

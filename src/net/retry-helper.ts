@@ -118,7 +118,7 @@ export class RetryPolicy {
 }
 
 /** Waits `ms`, or less when `signal` aborts; the timer is cleared either way. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise(resolve => {
     if (signal?.aborted) return resolve()
     const done = (): void => {
