@@ -22,8 +22,8 @@ const num = (name: string, fallback: number, quickValue: number): number =>
 
 export const contentConfig = {
   /** Size of the real-content FASTQ.gz (gzip bytes). */
-  gzipBytes: num('BENCH_CONTENT_MIB', 512, 64) * MiB,
-  repeats: num('BENCH_CONTENT_REPEATS', 3, 1)
+  gzipBytes: num('BENCH_CHECK_MIB', 512, 64) * MiB,
+  repeats: num('BENCH_CHECK_RUNS', 3, 1)
 }
 
 interface Timed {

@@ -6,6 +6,7 @@ import { problemMessage } from '../../src/verify/messages.js'
 import {
   closeScanThreads,
   ContentCheckError,
+  setScanThreadLimit,
   startScan,
   type ScanOptions,
   type ScanSource
@@ -288,5 +289,23 @@ describe('startScan: right behind an upload', () => {
     ).rejects.toThrow(
       `${short} has ${planned - 100} bytes now, ${planned} were planned (was the file changed while uploading?).`
     )
+  })
+
+  it('more scans than threads wait for one, and a waiting scan can be aborted', async () => {
+    setScanThreadLimit(1)
+    try {
+      const first = startScan(sourceOf(file), { validate: 'full', paced: true })
+      const second = startScan(sourceOf(file), { validate: 'head' })
+      const third = startScan(sourceOf(file), { validate: 'full' })
+      third.abort()
+      await expect(third.done).rejects.toThrow('the scan was stopped')
+      await new Promise(resolve => setTimeout(resolve, 100))
+      expect(second.read).toBe(0) // still waiting: the one thread serves the paced scan
+      first.allow(size)
+      expect(await first.done).toMatchObject({ reads: 20_000 })
+      expect((await second.done).sha256).toBe(sha256(file))
+    } finally {
+      setScanThreadLimit(4)
+    }
   })
 })
