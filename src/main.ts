@@ -9,10 +9,13 @@ import { reportPlanNotes, reportProblems } from './report/problems-report.js'
 import { reportResults } from './report/upload-report.js'
 import { lookUpExisting } from './upload/existing.js'
 import { watchCancellation } from './upload/signals.js'
+import { checkFiles } from './verify/check-files.js'
 import { uploadShare } from './upload/uploader.js'
 
 /**
- * The action: inputs → plan (discover, pair, validate) → shard → look up existing → upload →
+ * The action: inputs → plan (discover, pair, validate) → shard → (dry run: check every file's
+ * content, print the plan) → look up existing → upload (each file's content checked as it
+ * streams, the sample confirmed once it passed) →
  * wait for the analyses (wait-for-analysis) → report. Nothing is sent unless every input and
  * every file passed validation.
  */
@@ -29,7 +32,21 @@ export async function run(): Promise<void> {
     if (plan.samples.length === 0) return await reportNothingToUpload(settings, plan)
 
     const share = shareOf(plan, settings)
-    if (settings.dryRun) return await dryRun(share, plan, settings)
+    if (settings.dryRun) {
+      // validate full: every file checked first (nothing sent); a failure fails the dry run.
+      const checked =
+        (settings.validate ?? 'full') === 'full'
+          ? await checkFiles(share.samples, settings)
+          : undefined
+      if (checked && checked.problems.length > 0)
+        return await reportProblems(checked.problems, settings, {
+          ...plan,
+          samples: share.samples,
+          warnings: [...plan.warnings, ...checked.warnings],
+          heldBack: checked.passed
+        })
+      return await dryRun(share, plan, settings, checked)
+    }
     const existing = await lookUpExisting(share, settings)
     const results = await uploadShare(share, existing, settings, { signal: cancellation.signal })
     const analyses = await awaitRunAnalyses(results, settings, { signal: cancellation.signal })

@@ -5,6 +5,7 @@ import { wouldAwait } from '../analysis/wait-stage.js'
 import { originOf } from '../shared/url-policy.js'
 import type { Share } from '../plan/share.js'
 import type { Plan, Sample, Settings } from '../shared/types.js'
+import type { CheckedCounts, FilesChecked } from '../verify/check-files.js'
 import { previewExisting } from '../upload/existing.js'
 import { dryRunTotals, planOutput, printPlan } from './dry-run.js'
 import type { ListOutput } from './output-budget.js'
@@ -25,19 +26,26 @@ import { planSummary } from './summary.js'
  * (with skip-existing; read-only), what wait-for-analysis would wait for, and the report.
  * Nothing is uploaded, nothing awaited.
  */
-export async function dryRun(share: Share, plan: Plan, settings: Settings): Promise<void> {
-  printPlan({ ...plan, samples: share.samples }, settings, share.scope)
+export async function dryRun(
+  share: Share,
+  plan: Plan,
+  settings: Settings,
+  checked?: FilesChecked
+): Promise<void> {
+  const counts = checked?.counts
+  printPlan({ ...plan, samples: share.samples }, settings, share.scope, counts)
   if (settings.skipExisting) await previewExisting(share.samples, settings)
   const awaiting = settings.waitForAnalysis
     ? wouldAwait(share.samples.length, settings.analysisTimeoutMs)
     : undefined
   if (awaiting) core.info(awaiting)
   await reportDryRun(
-    { ...plan, samples: share.samples },
+    { ...plan, samples: share.samples, warnings: [...plan.warnings, ...(checked?.warnings ?? [])] },
     settings,
-    [planOutput(share.samples, settings)],
+    [planOutput(share.samples, settings, counts)],
     share.scope,
-    awaiting
+    awaiting,
+    counts
   )
 }
 
@@ -52,7 +60,8 @@ export async function reportDryRun(
   settings: ReportSettings,
   extraLists: readonly ListOutput[] = [],
   scope?: string,
-  awaiting?: string
+  awaiting?: string,
+  counts?: CheckedCounts
 ): Promise<void> {
   const samples = plan.samples
   await publish(
@@ -66,7 +75,7 @@ export async function reportDryRun(
       failed: [],
       problems: [],
       warnings: plan.warnings,
-      planned: samples.map(s => plannedRecord(s, settings.workspace))
+      planned: samples.map(s => plannedRecord(s, settings.workspace, counts))
     },
     extraLists
   )
@@ -75,24 +84,29 @@ export async function reportDryRun(
       {
         heading: `${HEADING} (dry run)`,
         totals: `${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl)}${awaiting ? ` ${awaiting}` : ''}`,
-        samples
+        samples,
+        counts
       },
       limit
     )
   )
 }
 
-function plannedRecord(sample: Sample, workspace: string): PlannedRecord {
+function plannedRecord(sample: Sample, workspace: string, counts?: CheckedCounts): PlannedRecord {
+  const r1 = counts?.get(sample.file)
+  const r2 = sample.mate ? counts?.get(sample.mate) : undefined
   return relativeEntry<PlannedRecord>(
     {
       path: sample.file.path,
       filename: sample.file.filename,
       size: sample.file.size,
+      ...(r1 ? { reads: r1.reads, bases: r1.bases } : {}),
       ...(sample.mate
         ? {
             paired_end_path: sample.mate.path,
             paired_end_filename: sample.mate.filename,
-            paired_end_size: sample.mate.size
+            paired_end_size: sample.mate.size,
+            ...(r2 ? { paired_end_reads: r2.reads, paired_end_bases: r2.bases } : {})
           }
         : {}),
       route: sample.route ?? 'standard'
