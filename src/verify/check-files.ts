@@ -73,8 +73,8 @@ export async function checkFiles(
       if (!segment.problem)
         counts.set(source.segments[index], { reads: segment.reads, bases: segment.bases })
     })
-    for (const problem of result.problems) problems.push(toProblem(problem, workspace))
-    for (const warning of result.warnings) warnings.push(toProblem(warning, workspace))
+    for (const problem of result.problems) problems.push(asSentence(toProblem(problem, workspace)))
+    for (const warning of result.warnings) warnings.push(asSentence(toProblem(warning, workspace)))
     if (result.problems.length > 0 || result.reads === undefined || result.bases === undefined)
       failedSources.add(source)
     else counts.set(source, { reads: result.reads, bases: result.bases })
@@ -86,7 +86,7 @@ export async function checkFiles(
     if (own.some(source => failedSources.has(source))) continue
     const pair = pairRule(sample, counts, settings.interleaved === true)
     if (pair) {
-      problems.push(toProblem(pair, workspace))
+      problems.push(asSentence(toProblem(pair, workspace)))
       continue
     }
     passed.push(sample)
@@ -97,6 +97,11 @@ export async function checkFiles(
     `Content check: ${formatCount(files)} file${files === 1 ? '' : 's'} in ${formatDuration(Date.now() - started)}, ${problems.length === 0 ? 'every one passed' : `${formatCount(problems.length)} problem${problems.length === 1 ? '' : 's'}`}.`
   )
   return { counts, problems, warnings, passed }
+}
+
+/** The problem's message ending with a full stop, as planning's (and the upload's) do. */
+function asSentence(problem: Problem): Problem {
+  return /[.!?]$/.test(problem.message) ? problem : { ...problem, message: `${problem.message}.` }
 }
 
 function pairRule(
