@@ -150,10 +150,17 @@ export class ContentGate {
       ...(this.options.maxLagBytes !== undefined ? { maxLagBytes: this.options.maxLagBytes } : {})
     })
     this.scans.set(source, scan)
-    // Rejects as soon as a check failed (before the scan is over), resolves once all was read.
+    // A check failed: as soon as the scan says so while it reads (this rejects then; it
+    // resolves once every byte was read), or with its result (a problem at the very end).
     scan.lagBehind(Number.MAX_SAFE_INTEGER).catch(error => {
       if (error instanceof ContentCheckError) this.reject(error.problem)
     })
+    scan.done.then(
+      result => {
+        if (result.problems.length > 0) this.reject(result.problems[0])
+      },
+      () => undefined
+    )
     return scan
   }
 
