@@ -266,7 +266,7 @@ describe('run: wait-for-analysis', () => {
 describe('run: upload', () => {
   it('uploads a pair and a single file through flaky storage, sets outputs and the summary', async () => {
     const r1 = gz(fastq(40))
-    const r2 = gz(fastq(41))
+    const r2 = gz(fastq(40).replace(/@read/g, '@mate')) // as many reads as R1: the pair rule
     const single = gz(fastq(7))
     ws.write('ok/s1_R1_001.fastq.gz', r1)
     ws.write('ok/s1_R2_001.fastq.gz', r2)
@@ -282,8 +282,12 @@ describe('run: upload', () => {
     const pair = samples.find(s => s.filename === 's1_R1_001.fastq.gz')
     expect(pair).toMatchObject({
       sha256: sha256(r1),
+      reads: 40,
+      bases: 320,
       paired_end_filename: 's1_R2_001.fastq.gz',
-      paired_end_sha256: sha256(r2)
+      paired_end_sha256: sha256(r2),
+      paired_end_reads: 40,
+      paired_end_bases: 320
     })
     expect(samples.find(s => s.filename === 'solo.fastq.gz')).toMatchObject({
       sha256: sha256(single)

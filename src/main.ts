@@ -12,7 +12,9 @@ import { watchCancellation } from './upload/signals.js'
 import { uploadShare } from './upload/uploader.js'
 
 /**
- * The action: inputs → plan (discover, pair, validate) → shard → look up existing → upload →
+ * The action: inputs → plan (discover, pair, validate) → shard → (dry run: check every file's
+ * content, print the plan) → look up existing → upload (each file's content checked as it
+ * streams, the sample confirmed once it passed) →
  * wait for the analyses (wait-for-analysis) → report. Nothing is sent unless every input and
  * every file passed validation.
  */

@@ -104,6 +104,8 @@ describe(`the bundled action against the sandbox (${storageLabel})`, () => {
         filename: 'reads.fastq',
         size: bytes.length,
         sha256: sha256(bytes),
+        reads: 30,
+        bases: 1800,
         route: 'standard'
       })
       expect(JSON.parse(result.outputs['sample-ids'])).toEqual([sample.sample_id])

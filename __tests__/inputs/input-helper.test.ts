@@ -40,6 +40,7 @@ describe('getInputs', () => {
       ifNoFilesFound: 'error',
       dryRun: false,
       uploadMethod: 'auto',
+      validate: 'full',
       workspace: '/ws',
       lanes: 'merge',
       sampleSheet: undefined,
@@ -110,6 +111,11 @@ describe('getInputs', () => {
     ],
     ['metadata that is an array', { metadata: '[1]' }, /^Input metadata: metadata is an array/],
     ['files with only comments', { files: '# nothing\n\n' }, /^Input files holds no pattern/],
+    [
+      'validate quick',
+      { validate: 'quick' },
+      /^Input validate is "quick": it must be one of full, head\.$/
+    ],
     [
       'lanes mixed',
       { lanes: 'mixed' },
@@ -191,6 +197,12 @@ describe('getInputs', () => {
     })
     expect(problems).toEqual([])
     expect(settings).toMatchObject({ waitForAnalysis: true, analysisTimeoutMs: ms })
+  })
+
+  it('reads validate head', async () => {
+    const { settings, problems } = await read({ validate: 'head' })
+    expect(problems).toEqual([])
+    expect(settings.validate).toBe('head')
   })
 
   it('reads lanes, sample-sheet and prefix-with-dir', async () => {

@@ -25,6 +25,7 @@ import { S3Connections } from '../../src/s3/s3-client.js'
 import { e2eStorage, withFreshSandbox } from '../helpers/e2e.js'
 import { captureStdout, sourceAt } from '../helpers/fixtures.js'
 import { testSettings } from '../helpers/settings.js'
+import { gateFor } from '../helpers/gate.js'
 
 const storage = e2eStorage
 const API_KEY = 'sweep-test-key-0123456789abcdef'
@@ -76,22 +77,33 @@ async function send(
   try {
     run.stdout = await captureStdout(async () => {
       try {
-        run.result = await route.send(sample, {
-          settings: testSettings({
-            apiKey: API_KEY,
-            apiUrl: sandbox.apiUrl,
-            concurrency: 1,
-            maxAttempts: 4,
-            uploadMethod: 'multipart',
-            workspace: dir
-          }),
-          api,
-          retry: new RetryPolicy({ maxAttempts: 4, baseDelayMs: 5, log: line => lines.push(line) }),
-          say: line => lines.push(line),
-          secrets,
-          onCreated: () => undefined,
-          signal: options.signal
+        const routeSettings = testSettings({
+          apiKey: API_KEY,
+          apiUrl: sandbox.apiUrl,
+          concurrency: 1,
+          maxAttempts: 4,
+          uploadMethod: 'multipart',
+          workspace: dir,
+          // Random bytes: these pin the transfer; the content check has its own tests.
+          validate: 'head'
         })
+        const gate = gateFor(routeSettings, line => lines.push(line))
+        run.result = await route
+          .send(sample, {
+            settings: routeSettings,
+            api,
+            retry: new RetryPolicy({
+              maxAttempts: 4,
+              baseDelayMs: 5,
+              log: line => lines.push(line)
+            }),
+            say: line => lines.push(line),
+            secrets,
+            onCreated: () => undefined,
+            signal: options.signal,
+            gate
+          })
+          .finally(() => gate.close())
       } catch (error) {
         run.error = error
       }

@@ -6,7 +6,8 @@ import {
   Inputs,
   LANES_VALUES,
   MAX_ATTEMPTS_RANGE,
-  UPLOAD_METHOD_VALUES
+  UPLOAD_METHOD_VALUES,
+  VALIDATE_VALUES
 } from '../shared/constants.js'
 import { ANALYSIS_TIMEOUT, parseDuration } from './duration.js'
 import { validateMetadata } from './metadata.js'
@@ -140,6 +141,12 @@ export function getInputs(): InputResult {
       Inputs.UploadMethod,
       core.getInput(Inputs.UploadMethod) || 'auto',
       UPLOAD_METHOD_VALUES,
+      problems
+    ),
+    validate: parseEnum(
+      Inputs.Validate,
+      core.getInput(Inputs.Validate) || 'full',
+      VALIDATE_VALUES,
       problems
     ),
     workspace: process.env.GITHUB_WORKSPACE || process.cwd(),

@@ -8,7 +8,9 @@ import type { Share } from '../plan/share.js'
 import type { Plan, Sample, Settings } from '../shared/types.js'
 import { UploadError } from '../shared/upload-error.js'
 import { isCancelledLookup, previewExisting } from '../upload/existing.js'
+import { checkFiles, type CheckedCounts } from '../verify/check-files.js'
 import { dryRunTotals, planOutput, printDryRunTotals, printPlan } from './dry-run.js'
+import { reportProblems } from './problems-report.js'
 import type { ListOutput } from './output-budget.js'
 import {
   emptyTotals,
@@ -34,7 +36,18 @@ export async function dryRun(
   settings: Settings,
   options: { signal?: AbortSignal } = {}
 ): Promise<void> {
-  printPlan({ ...plan, samples: share.samples }, settings, share.scope)
+  // validate full: every file checked first (nothing sent); a failure fails the dry run.
+  const checked =
+    (settings.validate ?? 'full') === 'full' ? await checkFiles(share.samples, settings) : undefined
+  if (checked && checked.problems.length > 0)
+    return await reportProblems(checked.problems, settings, {
+      ...plan,
+      samples: share.samples,
+      warnings: [...plan.warnings, ...checked.warnings],
+      heldBack: checked.passed
+    })
+  const counts = checked?.counts
+  printPlan({ ...plan, samples: share.samples }, settings, share.scope, counts)
   let stopped: string | undefined
   let skipped: ReadonlySet<number> | undefined
   if (settings.skipExisting) {
@@ -60,13 +73,18 @@ export async function dryRun(
     ? wouldAwait(share.samples.length, settings.analysisTimeoutMs)
     : undefined
   if (awaiting) core.info(awaiting)
-  await reportDryRun({ ...plan, samples: share.samples }, settings, {
-    extraLists: [planOutput(share.samples, settings)],
-    scope: share.scope,
-    stopped,
-    skipped,
-    awaiting
-  })
+  await reportDryRun(
+    { ...plan, samples: share.samples, warnings: [...plan.warnings, ...(checked?.warnings ?? [])] },
+    settings,
+    {
+      extraLists: [planOutput(share.samples, settings, counts)],
+      scope: share.scope,
+      stopped,
+      skipped,
+      awaiting,
+      counts
+    }
+  )
   // The last line: what a real run would do (after the lookup, with skip-existing).
   if (stopped) core.setFailed(stopped)
   else if (skipped) printDryRunTotals(share.samples, settings.apiUrl, share.scope, skipped)
@@ -83,6 +101,8 @@ export interface DryRunReport {
   skipped?: ReadonlySet<number>
   /** What wait-for-analysis would wait for. */
   awaiting?: string
+  /** validate full: the reads and bases counted in each file. */
+  counts?: CheckedCounts
 }
 
 /** Reports a dry run: empty upload outputs, the plan in the results file and the job summary. */
@@ -91,7 +111,7 @@ export async function reportDryRun(
   settings: ReportSettings,
   report: DryRunReport = {}
 ): Promise<void> {
-  const { extraLists = [], scope, stopped, skipped, awaiting } = report
+  const { extraLists = [], scope, stopped, skipped, awaiting, counts } = report
   const samples = plan.samples
   await publish(
     {
@@ -104,7 +124,7 @@ export async function reportDryRun(
       failed: [],
       problems: [],
       warnings: plan.warnings,
-      planned: samples.map(s => plannedRecord(s, settings.workspace))
+      planned: samples.map(s => plannedRecord(s, settings.workspace, counts))
     },
     extraLists
   )
@@ -113,24 +133,29 @@ export async function reportDryRun(
       {
         heading: `${HEADING} (dry run)`,
         totals: `${stopped ? `${stopped} ` : ''}${scopeLead(scope)}Dry run: ${dryRunTotals(samples, settings.apiUrl, skipped)}${awaiting ? ` ${awaiting}` : ''}`,
-        samples
+        samples,
+        counts
       },
       limit
     )
   )
 }
 
-function plannedRecord(sample: Sample, workspace: string): PlannedRecord {
+function plannedRecord(sample: Sample, workspace: string, counts?: CheckedCounts): PlannedRecord {
+  const r1 = counts?.get(sample.file)
+  const r2 = sample.mate ? counts?.get(sample.mate) : undefined
   return relativeEntry<PlannedRecord>(
     {
       path: sample.file.path,
       filename: sample.file.filename,
       size: sample.file.size,
+      ...(r1 ? { reads: r1.reads, bases: r1.bases } : {}),
       ...(sample.mate
         ? {
             paired_end_path: sample.mate.path,
             paired_end_filename: sample.mate.filename,
-            paired_end_size: sample.mate.size
+            paired_end_size: sample.mate.size,
+            ...(r2 ? { paired_end_reads: r2.reads, paired_end_bases: r2.bases } : {})
           }
         : {}),
       route: sample.route ?? 'standard'

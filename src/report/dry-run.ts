@@ -17,6 +17,8 @@ import type {
   Source
 } from '../shared/types.js'
 import type { ListOutput } from './output-budget.js'
+import type { CheckedCounts } from '../verify/check-files.js'
+import { formatCount } from '../shared/format.js'
 
 /** One source of a planned sample, as the `plan` output gives it. */
 export interface PlannedSource {
@@ -29,8 +31,16 @@ export interface PlannedSource {
   readonly size: number
   readonly format: SequenceFormat
   readonly compression: Compression
+  /** validate full: records and sequence letters the check counted (the lanes summed). */
+  readonly reads?: number
+  readonly bases?: number
   /** The files sent back to back under `filename` (one, or each lane), workspace-relative. */
-  readonly segments: readonly { readonly path: string; readonly size: number }[]
+  readonly segments: readonly {
+    readonly path: string
+    readonly size: number
+    readonly reads?: number
+    readonly bases?: number
+  }[]
 }
 
 /** One planned sample, as the `plan` output gives it. */
@@ -58,7 +68,11 @@ function roles(sample: Sample): ['file' | 'R1' | 'R2', Source][] {
 }
 
 /** The plan as data: one entry per sample, paths workspace-relative, no secret anywhere. */
-export function plannedSamples(samples: readonly Sample[], settings: Settings): PlannedSample[] {
+export function plannedSamples(
+  samples: readonly Sample[],
+  settings: Settings,
+  counts?: CheckedCounts
+): PlannedSample[] {
   const relative = (file: string): string => displayPath(file, settings.workspace)
   return samples.map(sample => {
     const route = sample.route ?? 'standard'
@@ -73,9 +87,11 @@ export function plannedSamples(samples: readonly Sample[], settings: Settings): 
         size: source.size,
         format: source.format,
         compression: source.compression,
+        ...counts?.get(source),
         segments: source.segments.map(segment => ({
           path: relative(segment.path),
-          size: segment.size
+          size: segment.size,
+          ...counts?.get(segment)
         }))
       })),
       init: {
@@ -90,8 +106,12 @@ export function plannedSamples(samples: readonly Sample[], settings: Settings): 
  * The `plan` output: the planned samples as a JSON list, fitted by the report into GitHub's
  * output limit together with the other lists (the results file holds them all).
  */
-export function planOutput(samples: readonly Sample[], settings: Settings): ListOutput {
-  return { name: Outputs.Plan, items: plannedSamples(samples, settings) }
+export function planOutput(
+  samples: readonly Sample[],
+  settings: Settings,
+  counts?: CheckedCounts
+): ListOutput {
+  return { name: Outputs.Plan, items: plannedSamples(samples, settings, counts) }
 }
 
 /**
@@ -99,7 +119,16 @@ export function planOutput(samples: readonly Sample[], settings: Settings): List
  * size, format and compression, and the JSON body its init call would carry (the API key is
  * never part of it), then a total. `scope` names a shard's share ("shard 2/8: 13 of 97 samples").
  */
-export function printPlan(plan: Plan, settings: Settings, scope?: string): void {
+export function printPlan(
+  plan: Plan,
+  settings: Settings,
+  scope?: string,
+  counts?: CheckedCounts
+): void {
+  const counted = (of: object): string => {
+    const found = counts?.get(of as Source)
+    return found ? `, ${formatCount(found.reads)} reads, ${formatCount(found.bases)} bases` : ''
+  }
   const count = plan.samples.length
   const shown = (file: string): string => displayPath(file, settings.workspace)
   const kind = (file: Source): string =>
@@ -109,14 +138,14 @@ export function printPlan(plan: Plan, settings: Settings, scope?: string): void 
       const renamed =
         path.basename(file.path) === file.filename ? '' : ` (uploaded as ${file.filename})`
       return [
-        `  ${role}: ${shown(file.path)}${renamed} — ${describeSize(file.size)}, ${kind(file)}`
+        `  ${role}: ${shown(file.path)}${renamed} — ${describeSize(file.size)}, ${kind(file)}${counted(file)}`
       ]
     }
     return [
-      `  ${role}: ${file.filename} — ${file.segments.length} lanes merged, ${describeSize(file.size)}, ${kind(file)}`,
+      `  ${role}: ${file.filename} — ${file.segments.length} lanes merged, ${describeSize(file.size)}, ${kind(file)}${counted(file)}`,
       ...file.segments.map(
         (segment, index) =>
-          `    lane ${index + 1}: ${shown(segment.path)} — ${describeSize(segment.size)}`
+          `    lane ${index + 1}: ${shown(segment.path)} — ${describeSize(segment.size)}${counted(segment)}`
       )
     ]
   }

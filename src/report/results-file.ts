@@ -52,6 +52,11 @@ export interface PlannedRecord {
   readonly paired_end_path?: string
   readonly paired_end_filename?: string
   readonly paired_end_size?: number
+  /** validate full: what the dry run's check counted. */
+  readonly reads?: number
+  readonly bases?: number
+  readonly paired_end_reads?: number
+  readonly paired_end_bases?: number
   readonly route: string
 }
 

@@ -5,7 +5,14 @@
  */
 import { formatBytes, formatCount, formatDuration } from '../shared/format.js'
 import { sampleBytes, sampleFiles } from '../shared/sample.js'
-import type { FailedSample, Problem, Sample, UploadedSample } from '../shared/types.js'
+import type {
+  FailedSample,
+  FileCounts,
+  Problem,
+  Sample,
+  Source,
+  UploadedSample
+} from '../shared/types.js'
 import { escapeHtml, html, SummaryBudget, type Cell, type TableSpec } from './summary-budget.js'
 
 /** Bytes kept free for the tables that follow one (their "… and N more" lines). */
@@ -60,6 +67,12 @@ const STATUS_LABEL: Record<string, string> = {
   refused: '🚫 refused'
 }
 
+/** Reads of a sample as a cell: `1,000` for one file, `1,000 pairs` for a pair. */
+function readsCell(reads: number | undefined, paired: boolean): string {
+  if (reads === undefined) return ''
+  return paired ? `${formatCount(reads)} pairs` : formatCount(reads)
+}
+
 export interface UploadSummary {
   readonly heading: string
   /** The totals line (plain text). */
@@ -104,9 +117,11 @@ export function uploadSummary(spec: UploadSummary, limit: number): string {
     },
     confirmed.length > 0 ? TAIL_RESERVE : 0
   )
+  // validate full: the reads the check counted in each sample.
+  const counted = confirmed.some(e => e.uploaded?.reads !== undefined)
   budget.table({
     heading: `### Confirmed (${formatCount(confirmed.length)})`,
-    header: ['File(s)', 'Size', 'Sample ID', 'Status', 'Time'],
+    header: ['File(s)', 'Size', ...(counted ? ['Reads'] : []), 'Sample ID', 'Status', 'Time'],
     items: confirmed,
     row: e => {
       const uploaded = e.uploaded as UploadedSample
@@ -114,6 +129,7 @@ export function uploadSummary(spec: UploadSummary, limit: number): string {
       return [
         filesCell(e.sample, uploaded.filename),
         size,
+        ...(counted ? [readsCell(uploaded.reads, uploaded.paired_end_filename !== undefined)] : []),
         idCell(spec.apiUrl, uploaded.sample_id),
         uploaded.existing
           ? '☑️ already in One Codex'
@@ -144,16 +160,24 @@ export function problemsSummary(
 
 /** The summary of a dry run: the plan, nothing sent. */
 export function planSummary(
-  spec: { heading: string; totals: string; samples: readonly Sample[] },
+  spec: {
+    heading: string
+    totals: string
+    samples: readonly Sample[]
+    /** validate full: what the dry run's check counted in each source. */
+    counts?: ReadonlyMap<Source | object, FileCounts>
+  },
   limit: number
 ): string {
+  const counts = spec.counts
   return singleTable(spec, limit, {
     heading: `### Planned samples (${formatCount(spec.samples.length)})`,
-    header: ['File(s)', 'Size', 'Type', 'Route'],
+    header: ['File(s)', 'Size', ...(counts ? ['Reads'] : []), 'Type', 'Route'],
     items: spec.samples,
     row: sample => [
       filesCell(sample, sample.file.filename),
       formatBytes(sampleBytes(sample)),
+      ...(counts ? [readsCell(counts.get(sample.file)?.reads, sample.mate !== undefined)] : []),
       sample.mate ? 'paired-end' : 'single file',
       sample.route ?? 'standard'
     ],

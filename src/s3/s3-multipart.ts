@@ -1,15 +1,15 @@
 /**
  * One file (a source: a file or lanes back to back) sent as an S3 multipart upload: parts read
  * straight from disk by byte range, several in flight, each retried on its own; the parts
- * completed in order; the sha256 computed alongside; on a final failure the upload aborted.
+ * completed in order; the scan that hashes and checks the file kept right behind the parts
+ * (`pace`); on a final failure the upload aborted.
  */
 import * as core from '@actions/core'
 import { formatBytes } from '../shared/format.js'
-import type { Source } from '../shared/types.js'
+import type { ReadPace, Source } from '../shared/types.js'
 import { ProgressReporter } from '../net/progress.js'
 import type { RetryPolicy } from '../net/retry-helper.js'
 import type { CompletedPart, S3Calls } from './s3-calls.js'
-import { SequentialHash } from './s3-hash.js'
 import { PartBody } from './s3-part-body.js'
 import { abortExtraUploads, abortUpload, mayHaveCreated } from './s3-sweep.js'
 import { partRanges, type PartRange } from './s3-part-size.js'
@@ -28,10 +28,16 @@ export interface MultipartFileOptions {
   readonly warn?: (line: string) => void
   /** Aborted when the job is cancelled. */
   readonly signal?: AbortSignal
+  /**
+   * The ordered scan of the file (its sha256 and content check, on a worker thread): allowed
+   * up to the end of the parts started, awaited before a part starts so that it never falls so
+   * far behind that it reads from disk again; a rejection (the file failed its check) stops
+   * the upload.
+   */
+  readonly pace: ReadPace
 }
 
 export interface SentFile {
-  readonly sha256: string
   readonly bytes: number
   readonly parts: number
 }
@@ -83,15 +89,15 @@ export async function sendMultipartFile(
   const local = new AbortController()
   const onCancel = (): void => local.abort()
   signal?.addEventListener('abort', onCancel, { once: true })
-  const hash = new SequentialHash(file, file.size)
+  const pace = options.pace
   let sent: SentFile
   try {
-    const etags = await sendParts(file, parts, target, hash, local, options)
-    const sha256 = await hash.result()
+    const etags = await sendParts(file, parts, target, pace, local, options)
+    pace.allow(file.size)
     const changed = await changedSegment(file)
     if (changed) throw new UploadError(`${name}: ${changed}`, { retryable: false })
     await complete(name, target, etags, retry, calls, local.signal)
-    sent = { sha256, bytes: file.size, parts: parts.length }
+    sent = { bytes: file.size, parts: parts.length }
   } catch (error) {
     local.abort()
     const failure = signal?.aborted ? stopped() : error
@@ -108,7 +114,6 @@ export async function sendMultipartFile(
     throw failure
   } finally {
     signal?.removeEventListener('abort', onCancel)
-    hash.close()
   }
   if (uncertain) await sweep(uploadId)
   return sent
@@ -119,7 +124,7 @@ async function sendParts(
   file: Source,
   parts: readonly PartRange[],
   target: { key: string; uploadId: string },
-  hash: SequentialHash,
+  hash: ReadPace,
   local: AbortController,
   { calls, retry, say, partsInFlight }: MultipartFileOptions
 ): Promise<CompletedPart[]> {

@@ -15,6 +15,7 @@ export const Inputs = {
   IfNoFilesFound: 'if-no-files-found',
   DryRun: 'dry-run',
   UploadMethod: 'upload-method',
+  Validate: 'validate',
   SkipExisting: 'skip-existing',
   Shard: 'shard',
   Lanes: 'lanes',
@@ -37,6 +38,10 @@ export const Outputs = {
 
 export const UPLOAD_METHOD_VALUES = ['auto', 'standard', 'multipart'] as const
 export type UploadMethod = (typeof UPLOAD_METHOD_VALUES)[number]
+
+/** `full`: every byte checked before a sample is confirmed; `head`: ending, first bytes, size. */
+export const VALIDATE_VALUES = ['full', 'head'] as const
+export type Validate = (typeof VALIDATE_VALUES)[number]
 
 export const LANES_VALUES = ['merge', 'separate'] as const
 export type LanesMode = (typeof LANES_VALUES)[number]

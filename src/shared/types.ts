@@ -1,4 +1,4 @@
-import type { IfNoFilesFound, LanesMode, UploadMethod } from './constants.js'
+import type { IfNoFilesFound, LanesMode, UploadMethod, Validate } from './constants.js'
 
 /** A problem found while reading inputs or planning. `file` (a path) makes it a file annotation. */
 export interface Problem {
@@ -36,6 +36,11 @@ export interface Settings {
   readonly dryRun: boolean
   /** auto: standard unless a file is over 5 GB; standard or multipart: every sample. */
   readonly uploadMethod: UploadMethod
+  /**
+   * `full` (default): every byte of every file checked while it streams, the sample confirmed
+   * only once its files passed (a dry run checks them all); `head`: planning's checks only.
+   */
+  readonly validate?: Validate
   /** Directory the patterns are relative to (GITHUB_WORKSPACE or cwd). */
   readonly workspace: string
   /** Skip planned samples One Codex already holds (same filename, size, project; not awaiting data). */
@@ -85,6 +90,24 @@ export interface Source {
   readonly segments: readonly Segment[]
   readonly format: SequenceFormat
   readonly compression: Compression
+}
+
+/** What the content check of `validate: full` counted in a file (or merged lanes). */
+export interface FileCounts {
+  /** Records (FASTQ) or `>` records (FASTA). */
+  readonly reads: number
+  /** Sequence letters. */
+  readonly bases: number
+}
+
+/**
+ * How an upload lets a reader that follows it (the scan that hashes and checks the file) keep
+ * pace: `allow` as the upload reads up to byte `limit`, and wait on `lagBehind` before reading
+ * from `offset` (it rejects once the file is known to be bad: stop sending).
+ */
+export interface ReadPace {
+  allow(limit: number): void
+  lagBehind(offset: number): Promise<void>
 }
 
 /** How a sample's files travel: one form POST per file, or an S3 multipart upload. */
@@ -144,6 +167,11 @@ export interface UploadedSample {
   paired_end_filename?: string
   paired_end_size?: number
   paired_end_sha256?: string
+  /** validate full: records and sequence letters of the file (the lanes summed). */
+  reads?: number
+  bases?: number
+  paired_end_reads?: number
+  paired_end_bases?: number
   /** Every lane file of a lane-merged `filename`, in the order sent (only for merged lanes). */
   paths?: string[]
   /** Every lane file of a lane-merged `paired_end_filename`. */
@@ -179,7 +207,10 @@ export interface FailedSample {
   status?: FailureStatus
   /** Whether cancel_upload cleaned up `sample_id` on One Codex (absent when none was created). */
   sample_cancelled?: boolean
-  /** `refused` only: the rule the file broke, as the planning message words it. */
+  /**
+   * The rule the file broke, as the message words it without the file's name: planning's rules
+   * (`refused`), and the content check's (`failed`: the file was sent, its sample cancelled).
+   */
   rule?: string
 }
 

@@ -3,7 +3,13 @@
  * that the uploader and the modules it calls (skip-existing, cancel) share it without importing
  * each other.
  */
-import type { FailedSample, FailureStatus, Sample, UploadedSample } from '../shared/types.js'
+import type {
+  FailedSample,
+  FailureStatus,
+  FileCounts,
+  Sample,
+  UploadedSample
+} from '../shared/types.js'
 import type { AccountIssue } from '../shared/upload-error.js'
 
 export type SampleOutcome =
@@ -41,12 +47,14 @@ export function lanePaths(sample: Sample): Pick<UploadedSample, 'paths' | 'paire
 
 /**
  * The `samples` entry of `sample` as One Codex sample `sampleId`: its files (R1, then the
- * mate's), with the sha256 of each when they were sent (`sha256`: R1 first).
+ * mate's), with the sha256 of each when they were sent (`sha256`: R1 first), and what the
+ * content check counted in each (validate full).
  */
 export function sampleEntry(
   sample: Sample,
   sampleId: string,
-  sha256?: readonly string[]
+  sha256?: readonly string[],
+  counts?: readonly FileCounts[]
 ): UploadedSample {
   const entry: UploadedSample = {
     sample_id: sampleId,
@@ -55,11 +63,19 @@ export function sampleEntry(
     size: sample.file.size
   }
   if (sha256) entry.sha256 = sha256[0]
+  if (counts?.[0]) {
+    entry.reads = counts[0].reads
+    entry.bases = counts[0].bases
+  }
   if (sample.mate) {
     entry.paired_end_path = sample.mate.path
     entry.paired_end_filename = sample.mate.filename
     entry.paired_end_size = sample.mate.size
     if (sha256) entry.paired_end_sha256 = sha256[1]
+    if (counts?.[1]) {
+      entry.paired_end_reads = counts[1].reads
+      entry.paired_end_bases = counts[1].bases
+    }
   }
   return { ...entry, ...lanePaths(sample) }
 }

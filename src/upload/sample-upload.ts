@@ -17,6 +17,7 @@ import {
   unknownOutcomes,
   type InitTrack
 } from './init-track.js'
+import { ContentGate, ContentRejected } from './content-gate.js'
 import { failureOf, sampleEntry, type SampleOutcome } from './outcome.js'
 import type { UploadRoute } from './routes/route.js'
 
@@ -46,6 +47,33 @@ export async function uploadOne(
   sample: Sample,
   settings: Settings,
   engine: Engine
+): Promise<SampleOutcome> {
+  const gate = newGate(sample, settings, engine)
+  try {
+    return await uploadChecked(sample, settings, engine, gate)
+  } finally {
+    // Whatever ended the sample, no scan of its files goes on reading.
+    gate.close()
+  }
+}
+
+/** The sample's content check (validate full or head: the scans hash the files either way). */
+function newGate(sample: Sample, settings: Settings, engine: Engine): ContentGate {
+  const secrets = keyForms(settings.apiKey)
+  return new ContentGate({
+    validate: settings.validate ?? 'full',
+    workspace: settings.workspace,
+    interleaved: settings.interleaved === true && !sample.mate,
+    say: line => engine.log(redactText(line, secrets)),
+    warn: line => engine.warn(redactText(line, secrets))
+  })
+}
+
+async function uploadChecked(
+  sample: Sample,
+  settings: Settings,
+  engine: Engine,
+  gate: ContentGate
 ): Promise<SampleOutcome> {
   const { routes, policy, log, signal, cancellation } = engine
   const started = Date.now()
@@ -79,7 +107,8 @@ export async function uploadOne(
       onCreated: id => {
         createdId = id
       },
-      signal
+      signal,
+      gate
     })
     .then(
       result => ({ kind: 'done' as const, result }),
@@ -99,7 +128,7 @@ export async function uploadOne(
       `${name}: confirmed as sample ${result.sampleId} — ${formatBytes(total)} in ${formatDuration(durationMs)} (${formatRate(total, durationMs)}).`
     )
     if (unknownOutcomes(inits) > 0) await sweepOrphans(sample, inits, result.sampleId, sweep)
-    const uploaded = sampleEntry(sample, result.sampleId, result.sha256)
+    const uploaded = sampleEntry(sample, result.sampleId, result.sha256, result.counts)
     uploaded.route = route
     return { ok: true, sample: uploaded, durationMs }
   }
@@ -183,6 +212,8 @@ export async function uploadOne(
     ok: false,
     failure: {
       ...failureOf(sample, message),
+      // A file that failed the content check: the rule, as planning's refusals give it.
+      ...(error instanceof ContentRejected ? { rule: scrub(error.rule) } : {}),
       ...(createdId ? { sample_id: createdId } : {}),
       ...(cancelled !== undefined ? { sample_cancelled: cancelled } : {})
     },

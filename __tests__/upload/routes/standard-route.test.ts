@@ -18,6 +18,7 @@ import { ExpiredPolicyError } from '../../../src/upload/routes/storage-upload.js
 import { uploadSamples } from '../../../src/upload/uploader.js'
 import { captureStdout, fastq, fastqSource, tempWorkspace } from '../../helpers/fixtures.js'
 import { testSettings } from '../../helpers/settings.js'
+import { gateFor } from '../../helpers/gate.js'
 
 const storage: SandboxOptions['storage'] = radosgwFromEnv() ?? 'builtin'
 const EXPIRED_XML =
@@ -67,8 +68,9 @@ async function send(
   /** Each line prefixed with the time it was written (ms since the epoch). */
   const stamped: string[] = []
   const created: string[] = []
+  const routeSettings = settings(box, overrides)
   const context: RouteContext = {
-    settings: settings(box, overrides),
+    settings: routeSettings,
     api,
     retry: new RetryPolicy({
       maxAttempts: 4,
@@ -77,7 +79,8 @@ async function send(
     }),
     say: line => stamped.push(`${Date.now()} ${line}`),
     secrets: [],
-    onCreated: id => created.push(id)
+    onCreated: id => created.push(id),
+    gate: gateFor(routeSettings, line => stamped.push(`${Date.now()} ${line}`))
   }
   let outcome: { result?: Awaited<ReturnType<StandardRoute['send']>>; error?: unknown } = {}
   // core.debug lines (the redacted form fields) go to stdout: keep them out of the test output
@@ -87,6 +90,7 @@ async function send(
       (error: unknown) => ({ error })
     )
   })
+  context.gate.close()
   const lines = stamped.map(line => line.replace(/^\d+ /, ''))
   return { ...outcome, created, lines, stamped, context }
 }
@@ -247,10 +251,13 @@ describe('StandardRoute: a stalled transfer', () => {
     }
     sandbox.faults.add('storage', { kind: 'stall', afterBytes: 1024 * 1024 })
 
-    const { result, error, lines, stamped } = await send(sandbox, sample, {
-      socketTimeoutMs: 1000,
-      idleLineEveryMs: 300
-    })
+    // Sparse (zero bytes): validate head, this pins the transfer.
+    const { result, error, lines, stamped } = await send(
+      sandbox,
+      sample,
+      { socketTimeoutMs: 1000, idleLineEveryMs: 300 },
+      { validate: 'head' }
+    )
 
     expect(error).toBeUndefined()
     const idle = lines.filter(line => line.includes(', waiting'))

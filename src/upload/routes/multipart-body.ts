@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
-import type { Source } from '../../shared/types.js'
+import type { ReadPace, Source } from '../../shared/types.js'
 import { pipeRange } from '../../net/source-reader.js'
 
 export { READ_CHUNK_BYTES } from '../../net/source-reader.js'
@@ -17,8 +17,8 @@ function quoted(value: string): string {
 
 /**
  * A multipart/form-data body for an S3-style POST upload (every field, then the file last) that
- * streams the file from disk into the request through a few reused buffers, hashing each chunk
- * as it passes. Nothing is copied or allocated per chunk, so memory stays flat whatever the
+ * streams the file from disk into the request through a few reused buffers, letting the scan that
+ * hashes and checks the file (`pace`) read each chunk right after it. Nothing is copied or allocated per chunk, so memory stays flat whatever the
  * file size and the garbage collector has nothing to do.
  *
  * It must be piped (`body.pipe(request)`, as HttpClient.request does): the pipe reuses a
@@ -39,14 +39,15 @@ export class MultipartFileBody extends Readable {
   sourceError?: Error
   private readonly head: Buffer
   private readonly tail: Buffer
-  private readonly hash = createHash('sha256')
   private started = false
   private stop?: (error: Error) => void
 
   constructor(
     fields: Readonly<Record<string, string>>,
     private readonly file: MultipartFile,
-    private readonly onProgress?: (sentBytes: number) => void
+    private readonly onProgress?: (sentBytes: number) => void,
+    /** The scan that follows the body's reads (it hashes the file off the main thread). */
+    private readonly pace?: Pick<ReadPace, 'allow'>
   ) {
     super()
     let head = ''
@@ -67,11 +68,6 @@ export class MultipartFileBody extends Readable {
       'content-type': `multipart/form-data; boundary=${this.boundary}`,
       'content-length': String(this.length)
     }
-  }
-
-  /** SHA-256 (hex) of the file bytes sent; call once the whole file went out. */
-  sha256(): string {
-    return this.hash.digest('hex')
   }
 
   override _read(): void {
@@ -110,8 +106,8 @@ export class MultipartFileBody extends Readable {
         tail: this.tail,
         what: 'the body',
         onChunk: chunk => {
-          this.hash.update(chunk)
           this.sent += chunk.length
+          this.pace?.allow(this.sent)
           this.onProgress?.(this.sent)
         },
         onSourceError: error => {

@@ -86,7 +86,7 @@ export class MultipartRoute implements UploadRoute {
   /** The S3 part of send(): every file, then the callback. */
   private async transfer(
     sample: Sample,
-    { api, retry, say, warn, secrets }: RouteContext,
+    { api, retry, say, warn, secrets, gate }: RouteContext,
     init: InitMultipartUploadResponse,
     targets: readonly [Source, string][],
     endpoint: string | undefined,
@@ -100,14 +100,15 @@ export class MultipartRoute implements UploadRoute {
     )
     const partsInFlight = this.options.partsInFlight ?? PARTS_IN_FLIGHT
     const minPartBytes = this.options.minPartBytes ?? minPartBytesFromEnv(this.options.env)
-    const hashes = new Map<Source, string>()
     for (const [file, key] of targets) {
+      gate.throwIfFailed()
       const partBytes = partBytesFor(file.size, minPartBytes)
       say(
         `${file.filename}: S3 multipart upload of ${formatBytes(file.size)} in ${describeParts(file.size, partBytes, partsInFlight)}.`
       )
       const started = Date.now()
       const sent = await sendMultipartFile(file, {
+        pace: gate.pace(file),
         calls,
         key,
         partBytes,
@@ -117,14 +118,18 @@ export class MultipartRoute implements UploadRoute {
         // Scrubbed of the temporary keys whatever the caller passed (or core.warning).
         warn: line => (warn ?? core.warning)(redactText(line, secrets)),
         signal
+      }).catch((error: unknown) => {
+        throw gate.explain(error)
       })
       const ms = Date.now() - started
       say(
-        `${file.filename}: sent ${formatBytes(sent.bytes)} in ${formatDuration(ms)} (${formatRate(sent.bytes, ms)}), ${sent.parts} part${sent.parts === 1 ? '' : 's'}, sha256 ${sent.sha256}.`
+        `${file.filename}: sent ${formatBytes(sent.bytes)} in ${formatDuration(ms)} (${formatRate(sent.bytes, ms)}), ${sent.parts} part${sent.parts === 1 ? '' : 's'}.`
       )
-      hashes.set(file, sent.sha256)
     }
 
+    // The callback (which completes the sample) only once every file passed the check and the
+    // pair rule: a completed S3 object of a bad file is never handed to One Codex.
+    const verdict = await gate.verdict(sample)
     const body = { s3_path: `s3://${init.bucket}/${init.fileId}`, filename: sample.file.filename }
     const answered = await retry.execute(
       `${name}: callback`,
@@ -135,9 +140,7 @@ export class MultipartRoute implements UploadRoute {
       say(
         `${name}: the callback answered with sample ${answered} (init_multipart_upload had named ${init.sampleId}).`
       )
-    const sha256 = [hashes.get(sample.file) ?? '']
-    if (sample.mate) sha256.push(hashes.get(sample.mate) ?? '')
-    return { sampleId: answered ?? init.sampleId, sha256 }
+    return { sampleId: answered ?? init.sampleId, ...verdict }
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import type { RetryPolicy } from '../../net/retry-helper.js'
 import type { OneCodexClient } from '../../onecodex/client.js'
-import type { Sample, Settings } from '../../shared/types.js'
+import type { FileCounts, Sample, Settings } from '../../shared/types.js'
+import type { ContentGate } from '../content-gate.js'
 
 /** What a route needs from the uploader for one sample. */
 export interface RouteContext {
@@ -25,12 +26,22 @@ export interface RouteContext {
   readonly onCreated: (sampleId: string) => void
   /** Aborted when the job is cancelled: stop sending, fail fast. */
   readonly signal?: AbortSignal
+  /**
+   * The sample's content check: each file's upload paces its scan (`pace`), and the sample is
+   * completed (confirm_upload, the callback) only after `verdict` passed. Its `signal` aborts
+   * as soon as a file failed.
+   */
+  readonly gate: ContentGate
 }
 
-/** A sample completed on One Codex's side. `sha256` holds one hash per source, R1 first. */
+/**
+ * A sample completed on One Codex's side. `sha256` holds one hash per source, R1 first, and
+ * `counts` (validate full) what the check counted in each.
+ */
 export interface RouteResult {
   readonly sampleId: string
   readonly sha256: readonly string[]
+  readonly counts?: readonly FileCounts[]
 }
 
 /**

@@ -43,9 +43,8 @@ export class StandardRoute implements UploadRoute {
       })
       secrets.push(...sensitiveValues(init.fields), ...sensitiveValues(init.pairedEndFields ?? {}))
       context.onCreated(init.sampleId)
-      let hashes: string[]
       try {
-        hashes = await this.sendSources(sample, init, context)
+        await this.sendSources(sample, init, context)
       } catch (error) {
         if (round > 1 || !(error instanceof ExpiredPolicyError)) throw error
         // A pre-uploaded sample (sample-id, external-sample-id) is the user's: init_upload
@@ -67,20 +66,26 @@ export class StandardRoute implements UploadRoute {
           )
         continue
       }
+      // Confirmed only once every file passed the check (and the pair rule).
+      const verdict = await context.gate.verdict(sample)
       await retry.execute(`${name}: confirm_upload`, () => api.confirmUpload(init.sampleId, name), {
         signal: context.signal
       })
-      return { sampleId: init.sampleId, sha256: hashes }
+      return { sampleId: init.sampleId, ...verdict }
     }
   }
 
-  /** The storage POST of each source (R1, then R2) with init's forms; the sha256 of each. */
+  /**
+   * The storage POST of each source (R1, then R2) with init's forms, each followed by its scan
+   * (the sha256, the check); stopped as soon as a file failed the check.
+   */
   private async sendSources(
     sample: Sample,
     init: InitUploadResponse,
     context: RouteContext
-  ): Promise<string[]> {
-    const { retry, say, signal } = context
+  ): Promise<void> {
+    const { retry, say, gate } = context
+    const signal = context.signal ? AbortSignal.any([context.signal, gate.signal]) : gate.signal
     // Refuse an insecure destination before sending a single byte of either mate.
     const targets: [Source, StorageTarget][] = [
       [sample.file, { url: init.uploadUrl, fields: init.fields }]
@@ -98,8 +103,9 @@ export class StandardRoute implements UploadRoute {
       if (reason) throw new UploadError(`${file.filename}: ${reason}`, { retryable: false })
     }
 
-    const hashes: string[] = []
     for (const [file, target] of targets) {
+      gate.throwIfFailed()
+      const pace = gate.pace(file)
       core.debug(
         `${file.filename}: POST ${redactUrl(target.url)} with fields ${JSON.stringify(redactFields(target.fields))}`
       )
@@ -107,27 +113,30 @@ export class StandardRoute implements UploadRoute {
         idleEveryMs: this.idleLineEveryMs
       })
       const fileStarted = Date.now()
-      const stored = await retry.execute(
-        `${file.filename}: storage upload`,
-        async () => {
-          progress.start()
-          try {
-            return await this.storage.upload(target, file, sent => progress.update(sent), {
-              signal
-            })
-          } finally {
-            progress.stop()
-          }
-        },
-        { signal }
-      )
+      const stored = await retry
+        .execute(
+          `${file.filename}: storage upload`,
+          async () => {
+            progress.start()
+            try {
+              return await this.storage.upload(target, file, sent => progress.update(sent), {
+                signal,
+                pace
+              })
+            } finally {
+              progress.stop()
+            }
+          },
+          { signal }
+        )
+        .catch((error: unknown) => {
+          throw gate.explain(error)
+        })
       const ms = Date.now() - fileStarted
       say(
-        `${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}), sha256 ${stored.sha256}.`
+        `${file.filename}: sent ${formatBytes(stored.bytes)} in ${formatDuration(ms)} (${formatRate(stored.bytes, ms)}).`
       )
-      hashes.push(stored.sha256)
     }
-    return hashes
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@ import { MultipartFileBody, type MultipartFile } from './multipart-body.js'
 import { changedSegment } from '../../net/source-reader.js'
 import { stallErrorOf } from '../../net/stall-watchdog.js'
 import { httpError, networkError, UploadError } from '../../shared/upload-error.js'
+import type { ReadPace } from '../../shared/types.js'
 import { insecureUrlReason } from '../../shared/url-policy.js'
 
 /** Where one file goes: init_upload's upload_url and additional_fields (order kept). */
@@ -12,9 +13,8 @@ export interface StorageTarget {
   fields: Readonly<Record<string, string>>
 }
 
-/** A completed storage POST. `sha256` is of the bytes sent, computed while streaming. */
+/** A completed storage POST (the sha256 of its bytes comes from the scan that followed it). */
 export interface StoredFile {
-  sha256: string
   bytes: number
   status: number
 }
@@ -27,6 +27,8 @@ export interface StorageClientOptions {
 export interface StorageUploadOptions {
   /** Stops the transfer (job cancelled): the upload fails at once, not retried. */
   signal?: AbortSignal
+  /** The scan that follows the body's reads (content-gate.ts). */
+  pace?: ReadPace
 }
 
 /**
@@ -70,7 +72,7 @@ export class StorageClient {
     if (reason) throw new UploadError(`${what} refused: ${reason}`, { retryable: false })
     const expected = expectedStatuses(target.fields)
 
-    const form = new MultipartFileBody(target.fields, file, onProgress)
+    const form = new MultipartFileBody(target.fields, file, onProgress, options.pace)
     let request: ClientRequest | undefined
     // The body destroys the request itself when it fails; its error is read from it below.
     form.on('error', () => undefined)
@@ -136,7 +138,7 @@ export class StorageClient {
       )
     const changed = await changedSegment(file)
     if (changed) throw new UploadError(`${what}: ${changed}`, { retryable: false })
-    return { sha256: form.sha256(), bytes: sent, status }
+    return { bytes: sent, status }
   }
 
   dispose(): void {
