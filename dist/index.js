@@ -15,7 +15,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 // A debug line (hidden in the log unless step debugging is on), written synchronously: from
 // here on a signal is held. The end-to-end test of an early cancel waits for it.
 process.stdout.write('::debug::cancellation signals are held from now on\n');
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(377), __nccwpck_require__.e(622)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8622));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(377), __nccwpck_require__.e(490)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1490));
 await run();
 
 __webpack_async_result__();
