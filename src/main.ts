@@ -9,6 +9,7 @@ import { reportResults } from './report/upload-report.js'
 import { lookUpExisting } from './upload/existing.js'
 import { watchCancellation } from './upload/signals.js'
 import { uploadShare } from './upload/uploader.js'
+import { prepareMultipartRoute } from './upload/routes/multipart-route.js'
 
 /**
  * The action: inputs → plan (discover, pair, validate) → shard → look up existing → upload →
@@ -28,6 +29,7 @@ export async function run(): Promise<void> {
 
     const share = shareOf(plan, settings)
     if (settings.dryRun) return await dryRun(share, plan, settings)
+    prepareMultipartRoute(share.samples)
     const existing = await lookUpExisting(share, settings)
     const results = await uploadShare(share, existing, settings, { signal: cancellation.signal })
     await reportResults(share.samples, results, settings, plan.warnings)
