@@ -10,6 +10,7 @@ import { reportResults } from './report/upload-report.js'
 import { lookUpExisting } from './upload/existing.js'
 import { watchCancellation } from './upload/signals.js'
 import { uploadShare } from './upload/uploader.js'
+import { prepareMultipartRoute } from './upload/routes/multipart-route.js'
 
 /**
  * The action: inputs → plan (discover, pair, validate) → shard → (dry run: check every file's
@@ -33,6 +34,7 @@ export async function run(): Promise<void> {
     const share = shareOf(plan, settings)
     const { signal } = cancellation
     if (settings.dryRun) return await dryRun(share, plan, settings, { signal })
+    prepareMultipartRoute(share.samples)
     const existing = await lookUpExisting(share, settings, { signal })
     const results = await uploadShare(share, existing, settings, { signal })
     const analyses = await awaitRunAnalyses(results, settings, { signal })

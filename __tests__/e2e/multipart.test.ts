@@ -71,6 +71,17 @@ beforeAll(async () => {
   await huge.write(fastq(128 * 1024))
   await huge.truncate(5_000_000_001)
   await huge.close()
+  // Either side of auto's 64 MiB threshold, sparse (dry runs only).
+  await mkdir(join(workspace, 'edge'), { recursive: true })
+  for (const [name, size] of [
+    ['at.fastq', 64 * MiB],
+    ['below.fastq', 64 * MiB - 1]
+  ] as const) {
+    const handle = await open(join(workspace, 'edge', name), 'w')
+    await handle.write(fastq(128 * 1024))
+    await handle.truncate(size)
+    await handle.close()
+  }
 })
 
 afterAll(async () => {
@@ -238,19 +249,25 @@ describe(`the bundled action, multipart route (${storage === 'builtin' ? 'builti
     })
   })
 
-  it('auto picks multipart for a file of 5,000,000,001 bytes and standard beside it (dry run)', async () => {
+  it('auto picks multipart from 64 MiB (and for 5,000,000,001 bytes), standard below (dry run)', async () => {
     await withSandbox(async sandbox => {
       const result = await run(sandbox, {
-        files: 'huge/*.fastq\nbig/*.fastq',
+        files: 'huge/*.fastq\nbig/*.fastq\nedge/*.fastq',
         'upload-method': 'auto',
         'dry-run': 'true',
         // Sparse (zeros past its first records): validate head, as only such runs may be.
         validate: 'head'
       })
       expect(result.exitCode).toBe(0)
-      expect(result.stdout).toMatch(/single file, standard route\)[\s\S]*single\.fastq/)
-      expect(result.stdout).toMatch(/single file, multipart route\)[\s\S]*huge\.fastq/)
+      const plan = JSON.parse(result.outputs.plan ?? 'null') as { name: string; route: string }[]
+      expect(Object.fromEntries(plan.map(sample => [sample.name, sample.route]))).toEqual({
+        'at.fastq': 'multipart',
+        'below.fastq': 'standard',
+        'huge.fastq': 'multipart',
+        'single.fastq': 'standard'
+      })
       expect(result.stdout).toContain('init_multipart_upload body: {"filename":"huge.fastq"}')
+      expect(result.stdout).toContain('init_multipart_upload body: {"filename":"at.fastq"}')
       expect(sandbox.requests).toEqual([])
     })
   })

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { startSandbox, type Sandbox } from '../../sandbox/emulator.js'
 import { parseOutputFile } from '../../sandbox/runner.js'
@@ -293,6 +293,22 @@ describe('planUploads: lanes', () => {
     expect(separate.samples.map(s => [s.file.filename, s.mate?.filename])).toEqual(
       [1, 2, 3, 4].map(lane => [R(lane, 1), R(lane, 2)])
     )
+  })
+
+  it('auto: lanes of 20 MiB each go multipart once merged (80 MiB), standard when kept apart', async () => {
+    // Sparse gzip lanes: a gzip member of FASTQ records, then zeros (which gunzip ignores).
+    for (let lane = 1; lane <= 4; lane++) {
+      const file = ws.write(`run/${R(lane, 1)}`, gz(fastq(lane)))
+      truncateSync(file, 20 * 1024 * 1024)
+    }
+    const merged = await planUploads(settings({ paired: false }))
+    expect(merged.problems).toEqual([])
+    expect(merged.samples.map(s => [s.file.filename, s.file.size, s.route])).toEqual([
+      ['S1_S1_R1_001.fastq.gz', 80 * 1024 * 1024, 'multipart']
+    ])
+    const separate = await planUploads(settings({ paired: false, lanes: 'separate' }))
+    expect(separate.problems).toEqual([])
+    expect(separate.samples.map(s => s.route)).toEqual(Array(4).fill('standard'))
   })
 
   it('plans each lane on its own, with a warning, when a lane is missing', async () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import { chooseRoute, s3EndpointChoice } from '../../src/plan/route-choice.js'
+import {
+  AUTO_MULTIPART_MIN_BYTES,
+  chooseRoute,
+  s3EndpointChoice
+} from '../../src/plan/route-choice.js'
 import type { Sample, Source } from '../../src/shared/types.js'
 import { sourceAt } from '../helpers/fixtures.js'
 
@@ -13,32 +17,68 @@ const pair = (r1: number, r2: number): Sample => ({
   mate: source('p_R2_001.fastq.gz', r2)
 })
 
+/** Lanes merged into one upload: one source of `sizes.length` segments back to back. */
+const lanes = (sizes: number[]): Sample => ({
+  file: {
+    ...source(
+      'm_S1_R1_001.fastq.gz',
+      sizes.reduce((a, b) => a + b, 0)
+    ),
+    segments: sizes.map((size, i) => ({
+      path: `/work/reads/m_S1_L00${i + 1}_R1_001.fastq.gz`,
+      size
+    }))
+  }
+})
+
+const MiB = 1024 * 1024
+const THRESHOLD = 64 * MiB
 const FIVE_GB = 5_000_000_000
 const TWENTY_GB = 20_000_000_000
+const auto = (sample: Sample, interleaved?: boolean): ReturnType<typeof chooseRoute> =>
+  chooseRoute(sample, 'auto', display, { env: {}, interleaved })
 
 describe('chooseRoute', () => {
-  it('auto: standard up to exactly 5,000,000,000 bytes, multipart from the next byte', () => {
-    expect(chooseRoute(single(FIVE_GB), 'auto', display, { env: {} })).toEqual({
+  it('auto: multipart from exactly 64 MiB, standard up to one byte less', () => {
+    expect(AUTO_MULTIPART_MIN_BYTES).toBe(THRESHOLD)
+    expect(auto(single(THRESHOLD - 1))).toEqual({ route: 'standard', problems: [], warnings: [] })
+    expect(auto(single(THRESHOLD))).toEqual({ route: 'multipart', problems: [], warnings: [] })
+    expect(auto(single(1))).toEqual({ route: 'standard', problems: [], warnings: [] })
+    expect(auto(single(FIVE_GB)).route).toBe('multipart')
+    expect(auto(single(FIVE_GB + 1)).route).toBe('multipart')
+  })
+
+  it('auto: a pair goes multipart as a whole when only one mate reaches 64 MiB', () => {
+    expect(auto(pair(1000, THRESHOLD)).route).toBe('multipart')
+    expect(auto(pair(THRESHOLD, 1000)).route).toBe('multipart')
+    // Two mates just under it stay standard: the rule is the largest file, not the sum.
+    expect(auto(pair(THRESHOLD - 1, THRESHOLD - 1)).route).toBe('standard')
+    expect(auto(pair(1000, FIVE_GB + 1)).route).toBe('multipart')
+  })
+
+  it('auto: merged lanes count as the one file they become', () => {
+    // Four lanes of 20 MiB: each below the threshold, 80 MiB merged.
+    expect(auto(lanes([20 * MiB, 20 * MiB, 20 * MiB, 20 * MiB])).route).toBe('multipart')
+    expect(auto(lanes([32 * MiB, 32 * MiB])).route).toBe('multipart')
+    expect(auto(lanes([32 * MiB, 32 * MiB - 1])).route).toBe('standard')
+  })
+
+  it('auto: with interleaved set, standard up to 5 GB (the multipart route cannot carry it)', () => {
+    expect(auto(single(THRESHOLD), true)).toEqual({
       route: 'standard',
       problems: [],
       warnings: []
     })
-    expect(chooseRoute(single(FIVE_GB + 1), 'auto', display, { env: {} })).toEqual({
-      route: 'multipart',
-      problems: [],
-      warnings: []
-    })
-  })
-
-  it('auto: a pair goes multipart when only its R2 is over 5 GB, and standard when both fit', () => {
-    expect(chooseRoute(pair(1000, FIVE_GB + 1), 'auto', display, { env: {} }).route).toBe(
-      'multipart'
-    )
-    expect(chooseRoute(pair(FIVE_GB + 1, 1000), 'auto', display, { env: {} }).route).toBe(
-      'multipart'
-    )
-    // 10 GB together is fine: the limit is per request, so per file.
-    expect(chooseRoute(pair(FIVE_GB, FIVE_GB), 'auto', display, { env: {} }).route).toBe('standard')
+    expect(auto(single(FIVE_GB), false).route).toBe('standard')
+    const big = auto(single(FIVE_GB + 1), true)
+    expect(big.route).toBe('multipart')
+    expect(big.warnings).toEqual([
+      {
+        file: 'reads/s.fastq.gz',
+        message:
+          'reads/s.fastq.gz: interleaved: true is not sent for s.fastq.gz: it goes by the multipart route, whose init_multipart_upload takes no interleaved field.'
+      }
+    ])
   })
 
   it('auto: files over 20 GB simply go multipart, without a problem', () => {
@@ -56,6 +96,9 @@ describe('chooseRoute', () => {
       warnings: []
     })
     expect(chooseRoute(pair(10, 10), 'multipart', display, { env: {} }).route).toBe('multipart')
+    expect(chooseRoute(single(THRESHOLD - 1), 'multipart', display, { env: {} }).route).toBe(
+      'multipart'
+    )
   })
 
   it('standard: every sample; a warning per file over 5 GB, a problem per file over 20 GB', () => {
@@ -64,6 +107,8 @@ describe('chooseRoute', () => {
       problems: [],
       warnings: []
     })
+    expect(chooseRoute(single(THRESHOLD), 'standard', display).route).toBe('standard')
+    expect(chooseRoute(lanes([FIVE_GB, FIVE_GB]), 'standard', display).warnings).toHaveLength(1)
     const warned = chooseRoute(pair(1000, FIVE_GB + 1), 'standard', display)
     expect(warned.route).toBe('standard')
     expect(warned.problems).toEqual([])
@@ -100,7 +145,8 @@ describe('chooseRoute', () => {
       }
     ])
     // A standard sample does not care.
-    expect(chooseRoute(single(10), 'auto', display, { env }).problems).toEqual([])
+    expect(chooseRoute(single(THRESHOLD - 1), 'auto', display, { env }).problems).toEqual([])
+    expect(chooseRoute(single(THRESHOLD), 'auto', display, { env }).problems).toHaveLength(1)
   })
 
   it('warns that interleaved is not sent on the multipart route', () => {

@@ -10,7 +10,9 @@ import {
   minPartBytesFromEnv,
   PART_BYTES_ENV,
   partBytesFor,
-  partRanges
+  partRanges,
+  planParts,
+  type PartRange
 } from '../../src/s3/s3-part-size.js'
 
 const MiB = 1024 * 1024
@@ -75,6 +77,92 @@ describe('partRanges', () => {
   it('refuses more than 10,000 parts', () => {
     expect(partRanges(MAX_PARTS * 5 * MiB, 5 * MiB)).toHaveLength(MAX_PARTS)
     expect(() => partRanges(MAX_PARTS * 5 * MiB + 1, 5 * MiB)).toThrow(/10000-part limit/)
+  })
+})
+
+const lengths = (parts: readonly PartRange[]): number[] => parts.map(p => (p.end - p.start) / MiB)
+
+/** The rules S3 and the route need of any plan: contiguous, numbered, sized within bounds. */
+function expectValidPlan(parts: readonly PartRange[], size: number, partBytes: number): void {
+  const wrong: string[] = []
+  if (parts.length === 0 || parts.length > MAX_PARTS) wrong.push(`${parts.length} parts`)
+  let start = 0
+  for (const [i, part] of parts.entries()) {
+    const length = part.end - part.start
+    if (part.number !== i + 1) wrong.push(`part ${i + 1} numbered ${part.number}`)
+    if (part.start !== start)
+      wrong.push(`part ${part.number} starts at ${part.start}, not ${start}`)
+    if (length <= 0 || length > partBytes) wrong.push(`part ${part.number}: ${length} bytes`)
+    if (i < parts.length - 1 && length < MIN_PART_BYTES)
+      wrong.push(`part ${part.number}: ${length} bytes, under 5 MiB`)
+    start = part.end
+  }
+  if (start !== size) wrong.push(`the parts end at ${start}, the file at ${size}`)
+  expect({ size, wrong }).toEqual({ size, wrong: [] })
+}
+
+describe('planParts', () => {
+  it('2 GiB, 32 MiB parts, 8 at a time: 32 MiB while 8 remain, then shorter, then one even round', () => {
+    const parts = planParts(2 * GiB, 32 * MiB, 8)
+    expectValidPlan(parts, 2 * GiB, 32 * MiB)
+    expect(lengths(parts)).toEqual([
+      ...Array(57).fill(32),
+      28,
+      25,
+      22,
+      19,
+      17,
+      15,
+      13,
+      11,
+      10,
+      8,
+      ...Array(8).fill(7)
+    ])
+    // Up to the first shortened part the plan is the equal one: part n starts at (n - 1) × 32 MiB.
+    expect(parts.slice(0, 58).every(p => p.start === (p.number - 1) * 32 * MiB)).toBe(true)
+  })
+
+  it('a file of at most 8 parts of 32 MiB goes in one round of 8 equal parts (never under 5 MiB)', () => {
+    expect(lengths(planParts(64 * MiB, 32 * MiB, 8))).toEqual(Array(8).fill(8))
+    expect(lengths(planParts(100 * MiB, 32 * MiB, 8))).toEqual([13, 13, 13, 13, 12, 12, 12, 12])
+    expect(lengths(planParts(256 * MiB, 32 * MiB, 8))).toEqual(Array(8).fill(32))
+    expect(lengths(planParts(12 * MiB, 32 * MiB, 8))).toEqual([6, 6])
+    expect(planParts(5 * MiB + 1, 32 * MiB, 8)).toEqual([{ number: 1, start: 0, end: 5 * MiB + 1 }])
+    expect(planParts(1, 32 * MiB, 8)).toEqual([{ number: 1, start: 0, end: 1 }])
+    // The bytes under a MiB go to the last part.
+    const odd = planParts(64 * MiB + 3, 32 * MiB, 8)
+    expect(odd.map(p => p.end - p.start)).toEqual([...Array(7).fill(8 * MiB), 8 * MiB + 3])
+  })
+
+  it('a part count that is not a multiple of 8 (3 GB) still ends in one even round', () => {
+    const parts = planParts(3_000_000_000, 32 * MiB, 8)
+    expectValidPlan(parts, 3_000_000_000, 32 * MiB)
+    const last = parts.slice(-8).map(p => p.end - p.start)
+    expect(Math.max(...last) - Math.min(...last)).toBeLessThan(2 * MiB)
+    expect(Math.max(...last)).toBeLessThan(8 * MiB)
+    // Shorter and shorter towards the end.
+    const sizes = parts.map(p => p.end - p.start)
+    for (let i = 1; i < sizes.length - 1; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1])
+  })
+
+  it('is the equal plan when the parts cannot be shortened (5 MiB) or there is one part at a time', () => {
+    for (const size of [1, 5 * MiB, 15 * MiB + 12345, 100 * MiB + 7, 3 * GiB]) {
+      expect(planParts(size, 5 * MiB, 8)).toEqual(partRanges(size, 5 * MiB))
+      expect(planParts(size, 5 * MiB, 3)).toEqual(partRanges(size, 5 * MiB))
+    }
+  })
+
+  it('stays within S3’s rules for every size up to 5 TiB, and is the same every time', () => {
+    for (let size = 1; size <= MAX_OBJECT_BYTES; size = Math.ceil(size * 1.37) + 12345) {
+      const partBytes = partBytesFor(size)
+      const parts = planParts(size, partBytes, 8)
+      expectValidPlan(parts, size, partBytes)
+      expect(planParts(size, partBytes, 8)).toEqual(parts)
+    }
+    // 5 TiB: 525 MiB parts are already 9,987; the shortened tail would pass 10,000.
+    const largest = planParts(MAX_OBJECT_BYTES, partBytesFor(MAX_OBJECT_BYTES), 8)
+    expect(largest).toEqual(partRanges(MAX_OBJECT_BYTES, partBytesFor(MAX_OBJECT_BYTES)))
   })
 })
 

@@ -30,6 +30,8 @@ export class ProgressReporter {
   private readonly idleEveryMs: number
   private readonly clock: Clock
   private readonly now: () => number
+  /** `now` reads the watchdog's clock: one reading serves both. */
+  private readonly oneClock: boolean
   private startedAt = 0
   private lastLineAt = 0
   private nextStep = 0
@@ -49,6 +51,7 @@ export class ProgressReporter {
     this.idleEveryMs = options.idleEveryMs ?? 30_000
     this.clock = options.clock ?? systemClock
     this.now = options.now ?? (() => this.clock.now())
+    this.oneClock = options.now === undefined
     this.reset()
   }
 
@@ -77,12 +80,15 @@ export class ProgressReporter {
     this.watchdog = undefined
   }
 
-  /** Call with the bytes sent so far; logs when a step or the heartbeat is due. */
+  /**
+   * Call with the bytes sent so far (once per chunk: one clock reading, no timer work); logs
+   * when a step or the heartbeat is due.
+   */
   update(sentBytes: number): void {
-    this.watchdog?.touch()
+    const now = this.now()
+    this.watchdog?.touch(this.oneClock ? now : undefined)
     this.sent = sentBytes
     if (this.totalBytes <= 0 || sentBytes >= this.totalBytes) return
-    const now = this.now()
     const percent = (sentBytes * 100) / this.totalBytes
     const sinceLast = now - this.lastLineAt
     const stepDue = percent >= this.nextStep && sinceLast >= this.minIntervalMs

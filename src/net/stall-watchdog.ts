@@ -63,9 +63,9 @@ export class StallWatchdog {
     this.schedule()
   }
 
-  /** Something moved just now. */
-  touch(): void {
-    this.last = this.clock.now()
+  /** Something moved just now (`at`: the clock's reading of now, when the caller has it). */
+  touch(at: number = this.clock.now()): void {
+    this.last = at
   }
 
   /** Milliseconds since the last progress. */

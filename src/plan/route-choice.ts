@@ -38,6 +38,22 @@ export function s3EndpointChoice(env: NodeJS.ProcessEnv = process.env): S3Endpoi
   return { url: url.origin }
 }
 
+const MiB = 1024 * 1024
+
+/**
+ * `upload-method: auto` sends a sample by the multipart route when its largest file (either mate
+ * of a pair; merged lanes count as the one file they become) is at least this big, by the
+ * standard route below it. Measured (`npm run bench`, WAN auto threshold: the whole action run,
+ * 100 MB/s per connection, medians of 5, standard / multipart wall seconds): 48 MiB 0.82 / 0.82
+ * at 0 ms round trip and 0.90 / 1.02 at 30 ms; 64 MiB 0.99 / 0.84 and 1.07 / 0.99; 100 MiB
+ * 1.35 / 0.84 and 1.45 / 0.99. Multipart wins from 64 MiB at both round trips, and by more the
+ * bigger the file (a 2 GiB file: about 6x the standard route). Below it the multipart route's
+ * fixed cost (loading the S3 SDK, CreateMultipartUpload, CompleteMultipartUpload, the callback:
+ * 0.17-0.23 s) outweighs what parallel parts buy. On a starved CPU the crossover moved up to
+ * 100 MiB; either way the two routes differ by under 0.5 s there.
+ */
+export const AUTO_MULTIPART_MIN_BYTES = 64 * MiB
+
 export interface RouteChoice {
   readonly route: Route
   readonly problems: readonly Problem[]
@@ -45,12 +61,13 @@ export interface RouteChoice {
 }
 
 /**
- * Picks the route of one sample. `auto` keeps the documented standard route for every sample
- * whose files are all at most 5 GB (what S3 takes in one request) and sends a sample with any
- * bigger file as an S3 multipart upload, as One Codex's own client does. A forced `standard`
- * keeps the standard route's 20 GB limit and warns above 5 GB. A sample on the multipart route
- * is refused when AWS_ENDPOINT_URL_S3 is set to a destination that may not have the keys.
- * It warns when `interleaved` is set, which init_multipart_upload does not take.
+ * Picks the route of one sample. `auto` takes the multipart route (as One Codex's own client
+ * does for every file) for a sample whose largest file is at least AUTO_MULTIPART_MIN_BYTES, the
+ * standard route below it; with `interleaved` set it keeps the standard route up to 5 GB (what S3
+ * takes in one request), since init_multipart_upload cannot carry that field. A forced
+ * `standard` keeps the standard route's 20 GB limit and warns above 5 GB. A sample on the
+ * multipart route is refused when AWS_ENDPOINT_URL_S3 is set to a destination that may not have
+ * the keys. It warns when `interleaved` is set, which init_multipart_upload does not take.
  * `display` turns a path into the form used in messages; `env` is where AWS_ENDPOINT_URL_S3 is
  * read (tests pass their own).
  */
@@ -62,23 +79,8 @@ export function chooseRoute(
 ): RouteChoice {
   const files = sampleFiles(sample)
   const biggest = files.reduce((a, b) => (b.size > a.size ? b : a))
-  if (method === 'multipart' || (method === 'auto' && biggest.size > MAX_SINGLE_REQUEST_BYTES)) {
-    const { problem } = s3EndpointChoice(options.env)
-    const shown = display(sample.file.path)
-    return {
-      route: 'multipart',
-      problems: problem ? [{ file: shown, message: `${shown}: ${problem}` }] : [],
-      warnings:
-        options.interleaved === undefined
-          ? []
-          : [
-              {
-                file: shown,
-                message: `${shown}: ${Inputs.Interleaved}: ${options.interleaved} is not sent for ${sampleLabel(sample)}: it goes by the multipart route, whose init_multipart_upload takes no interleaved field.`
-              }
-            ]
-    }
-  }
+  if (method === 'multipart' || (method === 'auto' && autoTakesMultipart(biggest.size, options)))
+    return multipartChoice(sample, display, options)
   if (method === 'auto') return { route: 'standard', problems: [], warnings: [] }
   const problems: Problem[] = []
   const warnings: Problem[] = []
@@ -97,4 +99,32 @@ export function chooseRoute(
     }
   }
   return { route: 'standard', problems, warnings }
+}
+
+/** `auto`'s rule for a sample whose largest file has `biggest` bytes. */
+function autoTakesMultipart(biggest: number, options: { interleaved?: boolean }): boolean {
+  if (biggest > MAX_SINGLE_REQUEST_BYTES) return true
+  return options.interleaved === undefined && biggest >= AUTO_MULTIPART_MIN_BYTES
+}
+
+function multipartChoice(
+  sample: Sample,
+  display: (file: string) => string,
+  options: { interleaved?: boolean; env?: NodeJS.ProcessEnv }
+): RouteChoice {
+  const { problem } = s3EndpointChoice(options.env)
+  const shown = display(sample.file.path)
+  return {
+    route: 'multipart',
+    problems: problem ? [{ file: shown, message: `${shown}: ${problem}` }] : [],
+    warnings:
+      options.interleaved === undefined
+        ? []
+        : [
+            {
+              file: shown,
+              message: `${shown}: ${Inputs.Interleaved}: ${options.interleaved} is not sent for ${sampleLabel(sample)}: it goes by the multipart route, whose init_multipart_upload takes no interleaved field.`
+            }
+          ]
+  }
 }

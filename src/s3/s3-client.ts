@@ -44,6 +44,15 @@ export function loadS3Sdk(): Promise<Sdk> {
 }
 
 /**
+ * Starts loading the SDK (reading and compiling its chunk) without waiting for it, so that it
+ * overlaps the requests made before the first S3 call (init_multipart_upload). A failure shows
+ * where the SDK is needed (loadS3Sdk()).
+ */
+export function preloadS3Sdk(): void {
+  loadS3Sdk().catch(() => undefined)
+}
+
+/**
  * Connections to S3 shared by every multipart sample of a run: one keep-alive agent per
  * protocol (parts reuse their connections instead of opening one each), and one SDK client per
  * sample, since each sample has its own temporary keys. dispose() destroys the connections,

@@ -12,14 +12,16 @@ import type { RetryPolicy } from '../net/retry-helper.js'
 import type { CompletedPart, S3Calls } from './s3-calls.js'
 import { PartBody } from './s3-part-body.js'
 import { abortExtraUploads, abortUpload, mayHaveCreated } from './s3-sweep.js'
-import { partRanges, type PartRange } from './s3-part-size.js'
+import { PARTS_IN_FLIGHT, type PartRange } from './s3-part-size.js'
 import { changedSegment } from '../net/source-reader.js'
 import { UploadError } from '../shared/upload-error.js'
 
 export interface MultipartFileOptions {
   readonly calls: S3Calls
   readonly key: string
-  readonly partBytes: number
+  /** The file's parts (planParts), in order. */
+  readonly parts: readonly PartRange[]
+  /** Part bodies going out at once. */
   readonly partsInFlight: number
   readonly retry: RetryPolicy
   /** One log line of this sample (scrubbed by the caller). */
@@ -47,9 +49,8 @@ export async function sendMultipartFile(
   file: Source,
   options: MultipartFileOptions
 ): Promise<SentFile> {
-  const { calls, key, retry, say, signal } = options
+  const { calls, key, parts, retry, say, signal } = options
   const name = file.filename
-  const parts = partRanges(file.size, options.partBytes)
   const stopped = (): UploadError =>
     new UploadError(`${name}: the upload was cancelled.`, { code: 'ABORTED', retryable: false })
   if (signal?.aborted) throw stopped()
@@ -119,7 +120,20 @@ export async function sendMultipartFile(
   return sent
 }
 
-/** Sends every part, `partsInFlight` at a time; resolves with the ETags in part order. */
+/**
+ * Parts whose answer may be awaited beside the `partsInFlight` parts being sent: a part counts as
+ * sending only while its body goes out; once its last byte is handed to the socket the next
+ * part starts on another kept-alive connection while its answer is awaited. With the default
+ * `concurrency` of 4 that is at most 4 × (8 + 8) = 64 connections, the S3 agent's limit.
+ */
+export const PARTS_AWAITING_ANSWER = PARTS_IN_FLIGHT
+
+/**
+ * Sends every part: at most `partsInFlight` bodies going out at once, and at most
+ * PARTS_AWAITING_ANSWER more parts sent and awaiting S3's answer (or a retry's backoff). Parts
+ * start in order; a retry takes the next free sending slot before any new part. Resolves with
+ * the ETags in part order.
+ */
 async function sendParts(
   file: Source,
   parts: readonly PartRange[],
@@ -131,73 +145,154 @@ async function sendParts(
   const name = file.filename
   const progress = new ProgressReporter(name, file.size, say)
   const etags: CompletedPart[] = new Array(parts.length)
-  // Bytes of completed parts, plus what each part in flight has handed to its request so far.
-  let completedBytes = 0
-  const inFlight = new Map<number, number>()
-  const report = (): void => {
-    let sent = completedBytes
-    for (const bytes of inFlight.values()) sent += bytes
-    progress.update(sent)
+  const sendingAtOnce = Math.max(1, Math.min(partsInFlight, parts.length))
+  const sending = new Slots(sendingAtOnce)
+  const started = new Slots(sendingAtOnce + Math.min(PARTS_AWAITING_ANSWER, partsInFlight))
+  // Bytes of completed parts plus what each attempt in flight has handed to its request so far.
+  let sent = 0
+  let failure: unknown
+  const stop = (error: unknown): void => {
+    failure ??= error
+    local.abort()
   }
 
-  let next = 0
-  let failure: unknown
-  const worker = async (): Promise<void> => {
-    while (next < parts.length && failure === undefined && !local.signal.aborted) {
-      const part = parts[next++]
-      const what = `${name}: part ${part.number} of ${parts.length}`
-      try {
-        // Never let the ordered hash fall so far behind that it reads from disk again.
-        await hash.lagBehind(part.start)
-        hash.allow(part.end)
-        const attempts = retry.execute(
-          what,
-          async () => {
-            if (local.signal.aborted)
+  // One listener on the file's signal, whatever the number of parts: each part has its own
+  // signal (the SDK, the retry's backoff and untilAborted listen there), aborted from here.
+  const partStops = new Set<AbortController>()
+  const onStop = (): void => {
+    for (const controller of partStops) controller.abort()
+    const stopped = new UploadError(`${name}: the upload was stopped.`, { retryable: false })
+    sending.close(stopped)
+    started.close(stopped)
+  }
+  local.signal.addEventListener('abort', onStop, { once: true })
+
+  const sendPart = async (part: PartRange): Promise<void> => {
+    const what = `${name}: part ${part.number} of ${parts.length}`
+    const length = part.end - part.start
+    const partStop = new AbortController()
+    partStops.add(partStop)
+    try {
+      const attempts = retry.execute(
+        what,
+        async attempt => {
+          // The first attempt was given its sending slot when it was started.
+          if (attempt > 1) await sending.take(true)
+          let holding = true
+          const release = (): void => {
+            if (holding) sending.give()
+            holding = false
+          }
+          let bytes = 0
+          try {
+            if (partStop.signal.aborted)
               throw new UploadError(`${what} was stopped.`, { retryable: false })
-            inFlight.set(part.number, 0)
-            const body = new PartBody(file, part.start, part.end, bytes => {
-              inFlight.set(part.number, (inFlight.get(part.number) ?? 0) + bytes)
-              report()
-            })
+            const body = new PartBody(
+              file,
+              part.start,
+              part.end,
+              chunk => {
+                bytes += chunk
+                sent += chunk
+                progress.update(sent)
+              },
+              release
+            )
             try {
               return await calls.uploadPart(
                 { ...target, partNumber: part.number },
                 body,
-                part.end - part.start,
+                length,
                 what,
-                local.signal
+                partStop.signal
               )
             } finally {
-              inFlight.delete(part.number)
               body.destroy()
             }
-          },
-          // A backoff delay ends when the file is stopped: no timer outlives the upload.
-          { signal: local.signal }
-        )
-        // A part waiting out a backoff delay must not hold up a stop.
-        const etag = await untilAborted(attempts, local.signal, what)
-        etags[part.number - 1] = { number: part.number, etag }
-        completedBytes += part.end - part.start
-        report()
-      } catch (error) {
-        failure ??= error
-        local.abort()
-      }
+          } catch (error) {
+            // What this attempt had sent is sent again by the next one.
+            sent -= bytes
+            throw error
+          } finally {
+            release()
+          }
+        },
+        // A backoff delay ends when the file is stopped: no timer outlives the upload.
+        { signal: partStop.signal }
+      )
+      // A part waiting out a backoff delay must not hold up a stop.
+      const etag = await untilAborted(attempts, partStop.signal, what)
+      etags[part.number - 1] = { number: part.number, etag }
+    } catch (error) {
+      stop(error)
+    } finally {
+      partStops.delete(partStop)
+      started.give()
     }
   }
-  const workers = Math.max(1, Math.min(partsInFlight, parts.length))
+
+  const running: Promise<void>[] = []
   // The heartbeat ("0 B/s for 30 s, waiting") runs while the parts are in flight.
   progress.start()
   try {
-    await Promise.all(Array.from({ length: workers }, worker))
+    for (const part of parts) {
+      if (failure !== undefined || local.signal.aborted) break
+      try {
+        await started.take(false)
+        // Never let the ordered hash fall so far behind that it reads from disk again.
+        await hash.lagBehind(part.start)
+        await sending.take(false)
+      } catch (error) {
+        stop(error)
+        break
+      }
+      hash.allow(part.end)
+      running.push(sendPart(part))
+    }
+    await Promise.all(running)
   } finally {
     progress.stop()
+    local.signal.removeEventListener('abort', onStop)
   }
   if (failure !== undefined) throw failure
   if (local.signal.aborted) throw new UploadError(`${name}: the upload was cancelled.`)
   return etags
+}
+
+/**
+ * A counted set of slots, handed out first come first served, `urgent` takers (a part's retry)
+ * before the others. close() refuses every taker, waiting or to come.
+ */
+class Slots {
+  private readonly queue: { urgent: boolean; grant: () => void; refuse: (e: Error) => void }[] = []
+  private closed?: UploadError
+
+  constructor(private free: number) {}
+
+  take(urgent: boolean): Promise<void> {
+    if (this.closed) return Promise.reject(this.closed)
+    if (this.free > 0 && this.queue.length === 0) {
+      this.free--
+      return Promise.resolve()
+    }
+    return new Promise((grant, refuse) => {
+      const waiter = { urgent, grant, refuse }
+      const at = urgent ? this.queue.findIndex(w => !w.urgent) : -1
+      if (at < 0) this.queue.push(waiter)
+      else this.queue.splice(at, 0, waiter)
+    })
+  }
+
+  give(): void {
+    const next = this.queue.shift()
+    if (next) next.grant()
+    else this.free++
+  }
+
+  close(error: UploadError): void {
+    this.closed ??= error
+    for (const waiter of this.queue.splice(0)) waiter.refuse(this.closed)
+  }
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts (the promise is left to settle alone). */
@@ -250,11 +345,23 @@ async function complete(
   )
 }
 
-/** "38 parts of 32 MiB, 8 at a time" for the line that starts a file. */
-export function describeParts(size: number, partBytes: number, partsInFlight: number): string {
-  const count = Math.ceil(size / partBytes)
+/**
+ * "64 parts of 32 MiB, 8 at a time", or "75 parts of 32 MiB down to 7 MiB, 8 at a time" when the
+ * plan shortens its last parts, for the line that starts a file.
+ */
+export function describeParts(parts: readonly PartRange[], partsInFlight: number): string {
+  const count = parts.length
   const at = Math.min(count, partsInFlight)
-  const MiB = 1024 * 1024
-  const each = partBytes % MiB === 0 ? `${partBytes / MiB} MiB` : formatBytes(partBytes)
+  const lengths = parts.map(part => part.end - part.start)
+  // The last part is whatever is left: it does not count for the sizes shown.
+  const sized = count > 1 ? lengths.slice(0, -1) : lengths
+  const largest = Math.max(...sized)
+  const smallest = Math.min(...sized)
+  const each = smallest === largest ? size(largest) : `${size(largest)} down to ${size(smallest)}`
   return `${count} part${count === 1 ? '' : 's'} of ${each}, ${at} at a time`
+}
+
+function size(bytes: number): string {
+  const MiB = 1024 * 1024
+  return bytes % MiB === 0 ? `${bytes / MiB} MiB` : formatBytes(bytes)
 }

@@ -28,7 +28,12 @@ export class PartBody extends Readable {
     private readonly start: number,
     private readonly end: number,
     /** Receives the bytes of each chunk as it is handed to the request. */
-    private readonly onBytes?: (bytes: number) => void
+    private readonly onBytes?: (bytes: number) => void,
+    /**
+     * Called once when the whole range is handed to the socket (the request ended): from then on
+     * the part only waits for its answer, and the next part may start sending.
+     */
+    private readonly onSent?: () => void
   ) {
     super()
     this.length = end - start
@@ -49,6 +54,7 @@ export class PartBody extends Readable {
     this.send(destination, error => {
       // The request carries the error to the SDK; the body itself has no 'error' listener.
       if (error) (destination as unknown as { destroy?: (e: Error) => void }).destroy?.(error)
+      else this.onSent?.()
       this.destroy()
     })
     return destination

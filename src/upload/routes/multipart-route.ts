@@ -7,9 +7,14 @@ import { sampleLabel } from '../../shared/sample.js'
 import type { Sample, Source } from '../../shared/types.js'
 import { apiPathOf, type InitMultipartUploadResponse } from '../../onecodex/init-answers.js'
 import type { RouteContext, RouteResult, UploadRoute } from './route.js'
-import { S3Connections } from '../../s3/s3-client.js'
+import { preloadS3Sdk, S3Connections } from '../../s3/s3-client.js'
 import { describeParts, sendMultipartFile } from '../../s3/s3-multipart.js'
-import { minPartBytesFromEnv, PARTS_IN_FLIGHT, partBytesFor } from '../../s3/s3-part-size.js'
+import {
+  minPartBytesFromEnv,
+  PARTS_IN_FLIGHT,
+  partBytesFor,
+  planParts
+} from '../../s3/s3-part-size.js'
 import { UploadError } from '../../shared/upload-error.js'
 
 export interface MultipartRouteOptions {
@@ -45,6 +50,8 @@ export class MultipartRoute implements UploadRoute {
     const { api, retry, secrets, settings } = context
     const name = sampleLabel(sample)
     const endpoint = this.endpoint(name)
+    // The SDK's chunk loads while init_multipart_upload is under way (if not yet loaded).
+    preloadS3Sdk()
 
     const init = await retry.execute(
       `${name}: init_multipart_upload`,
@@ -102,16 +109,16 @@ export class MultipartRoute implements UploadRoute {
     const minPartBytes = this.options.minPartBytes ?? minPartBytesFromEnv(this.options.env)
     for (const [file, key] of targets) {
       gate.throwIfFailed()
-      const partBytes = partBytesFor(file.size, minPartBytes)
+      const parts = planParts(file.size, partBytesFor(file.size, minPartBytes), partsInFlight)
       say(
-        `${file.filename}: S3 multipart upload of ${formatBytes(file.size)} in ${describeParts(file.size, partBytes, partsInFlight)}.`
+        `${file.filename}: S3 multipart upload of ${formatBytes(file.size)} in ${describeParts(parts, partsInFlight)}.`
       )
       const started = Date.now()
       const sent = await sendMultipartFile(file, {
         pace: gate.pace(file),
         calls,
         key,
-        partBytes,
+        parts,
         partsInFlight,
         retry,
         say,
@@ -169,6 +176,14 @@ export class MultipartRoute implements UploadRoute {
     })
     return this.connections
   }
+}
+
+/**
+ * Starts loading what the multipart route needs (the S3 SDK) when any of `samples` takes it, so
+ * that it overlaps the requests before the first S3 call; nothing for a standard-only run.
+ */
+export function prepareMultipartRoute(samples: readonly Sample[]): void {
+  if (samples.some(sample => sample.route === 'multipart')) preloadS3Sdk()
 }
 
 /** A signal that aborts when any of `signals` does; `release` drops its listeners. */
