@@ -896,9 +896,9 @@ class StallWatchdog {
         this.lastProbe = options.probe?.() ?? 0;
         this.schedule();
     }
-    /** Something moved just now. */
-    touch() {
-        this.last = this.clock.now();
+    /** Something moved just now (`at`: the clock's reading of now, when the caller has it). */
+    touch(at = this.clock.now()) {
+        this.last = at;
     }
     /** Milliseconds since the last progress. */
     get idleMs() {
@@ -3719,35 +3719,36 @@ function s3EndpointChoice(env = process.env) {
         };
     return { url: url.origin };
 }
+const MiB = 1024 * 1024;
 /**
- * Picks the route of one sample. `auto` keeps the documented standard route for every sample
- * whose files are all at most 5 GB (what S3 takes in one request) and sends a sample with any
- * bigger file as an S3 multipart upload, as One Codex's own client does. A forced `standard`
- * keeps the standard route's 20 GB limit and warns above 5 GB. A sample on the multipart route
- * is refused when AWS_ENDPOINT_URL_S3 is set to a destination that may not have the keys.
- * It warns when `interleaved` is set, which init_multipart_upload does not take.
+ * `upload-method: auto` sends a sample by the multipart route when its largest file (either mate
+ * of a pair; merged lanes count as the one file they become) is at least this big, by the
+ * standard route below it. Measured (`npm run bench`, WAN auto threshold: the whole action run,
+ * 100 MB/s per connection, medians of 5, standard / multipart wall seconds): 48 MiB 0.82 / 0.82
+ * at 0 ms round trip and 0.90 / 1.02 at 30 ms; 64 MiB 0.99 / 0.84 and 1.07 / 0.99; 100 MiB
+ * 1.35 / 0.84 and 1.45 / 0.99. Multipart wins from 64 MiB at both round trips, and by more the
+ * bigger the file (a 2 GiB file: about 6x the standard route). Below it the multipart route's
+ * fixed cost (loading the S3 SDK, CreateMultipartUpload, CompleteMultipartUpload, the callback:
+ * 0.17-0.23 s) outweighs what parallel parts buy. On a starved CPU the crossover moved up to
+ * 100 MiB; either way the two routes differ by under 0.5 s there.
+ */
+const AUTO_MULTIPART_MIN_BYTES = 64 * MiB;
+/**
+ * Picks the route of one sample. `auto` takes the multipart route (as One Codex's own client
+ * does for every file) for a sample whose largest file is at least AUTO_MULTIPART_MIN_BYTES, the
+ * standard route below it; with `interleaved` set it keeps the standard route up to 5 GB (what S3
+ * takes in one request), since init_multipart_upload cannot carry that field. A forced
+ * `standard` keeps the standard route's 20 GB limit and warns above 5 GB. A sample on the
+ * multipart route is refused when AWS_ENDPOINT_URL_S3 is set to a destination that may not have
+ * the keys. It warns when `interleaved` is set, which init_multipart_upload does not take.
  * `display` turns a path into the form used in messages; `env` is where AWS_ENDPOINT_URL_S3 is
  * read (tests pass their own).
  */
 function chooseRoute(sample, method, display, options = {}) {
     const files = sampleFiles(sample);
     const biggest = files.reduce((a, b) => (b.size > a.size ? b : a));
-    if (method === 'multipart' || (method === 'auto' && biggest.size > MAX_SINGLE_REQUEST_BYTES)) {
-        const { problem } = s3EndpointChoice(options.env);
-        const shown = display(sample.file.path);
-        return {
-            route: 'multipart',
-            problems: problem ? [{ file: shown, message: `${shown}: ${problem}` }] : [],
-            warnings: options.interleaved === undefined
-                ? []
-                : [
-                    {
-                        file: shown,
-                        message: `${shown}: ${Inputs.Interleaved}: ${options.interleaved} is not sent for ${sampleLabel(sample)}: it goes by the multipart route, whose init_multipart_upload takes no interleaved field.`
-                    }
-                ]
-        };
-    }
+    if (method === 'multipart' || (method === 'auto' && autoTakesMultipart(biggest.size, options)))
+        return multipartChoice(sample, display, options);
     if (method === 'auto')
         return { route: 'standard', problems: [], warnings: [] };
     const problems = [];
@@ -3768,6 +3769,28 @@ function chooseRoute(sample, method, display, options = {}) {
         }
     }
     return { route: 'standard', problems, warnings };
+}
+/** `auto`'s rule for a sample whose largest file has `biggest` bytes. */
+function autoTakesMultipart(biggest, options) {
+    if (biggest > MAX_SINGLE_REQUEST_BYTES)
+        return true;
+    return options.interleaved === undefined && biggest >= AUTO_MULTIPART_MIN_BYTES;
+}
+function multipartChoice(sample, display, options) {
+    const { problem } = s3EndpointChoice(options.env);
+    const shown = display(sample.file.path);
+    return {
+        route: 'multipart',
+        problems: problem ? [{ file: shown, message: `${shown}: ${problem}` }] : [],
+        warnings: options.interleaved === undefined
+            ? []
+            : [
+                {
+                    file: shown,
+                    message: `${shown}: ${Inputs.Interleaved}: ${options.interleaved} is not sent for ${sampleLabel(sample)}: it goes by the multipart route, whose init_multipart_upload takes no interleaved field.`
+                }
+            ]
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/plan/sample-sheet.ts
@@ -8156,6 +8179,14 @@ function loadS3Sdk() {
     return sdkPromise;
 }
 /**
+ * Starts loading the SDK (reading and compiling its chunk) without waiting for it, so that it
+ * overlaps the requests made before the first S3 call (init_multipart_upload). A failure shows
+ * where the SDK is needed (loadS3Sdk()).
+ */
+function preloadS3Sdk() {
+    loadS3Sdk().catch(() => undefined);
+}
+/**
  * Connections to S3 shared by every multipart sample of a run: one keep-alive agent per
  * protocol (parts reuse their connections instead of opening one each), and one SDK client per
  * sample, since each sample has its own temporary keys. dispose() destroys the connections,
@@ -8258,6 +8289,8 @@ class ProgressReporter {
     idleEveryMs;
     clock;
     now;
+    /** `now` reads the watchdog's clock: one reading serves both. */
+    oneClock;
     startedAt = 0;
     lastLineAt = 0;
     nextStep = 0;
@@ -8274,6 +8307,7 @@ class ProgressReporter {
         this.idleEveryMs = options.idleEveryMs ?? 30_000;
         this.clock = options.clock ?? systemClock;
         this.now = options.now ?? (() => this.clock.now());
+        this.oneClock = options.now === undefined;
         this.reset();
     }
     /**
@@ -8298,13 +8332,16 @@ class ProgressReporter {
         this.watchdog?.stop();
         this.watchdog = undefined;
     }
-    /** Call with the bytes sent so far; logs when a step or the heartbeat is due. */
+    /**
+     * Call with the bytes sent so far (once per chunk: one clock reading, no timer work); logs
+     * when a step or the heartbeat is due.
+     */
     update(sentBytes) {
-        this.watchdog?.touch();
+        const now = this.now();
+        this.watchdog?.touch(this.oneClock ? now : undefined);
         this.sent = sentBytes;
         if (this.totalBytes <= 0 || sentBytes >= this.totalBytes)
             return;
-        const now = this.now();
         const percent = (sentBytes * 100) / this.totalBytes;
         const sinceLast = now - this.lastLineAt;
         const stepDue = percent >= this.nextStep && sinceLast >= this.minIntervalMs;
@@ -8434,6 +8471,27 @@ class SourceReader {
 /** Read size: 1 MiB reads keep syscalls few (64 KiB reads cost about twice the CPU per byte). */
 const READ_CHUNK_BYTES = 1024 * 1024;
 /**
+ * Read buffers of READ_CHUNK_BYTES given back by finished pipes, for the next pipe: a part or a
+ * body then reads into memory that is already mapped instead of faulting in fresh pages (a
+ * 2 GiB file in 32 MiB parts allocated ~150 MiB of buffers, one part after the other). It never
+ * holds more than the most buffers in use at once, up to POOL_MAX_BUFFERS.
+ */
+const pool = [];
+const POOL_MAX_BUFFERS = 32;
+function takeBuffer(bytes) {
+    if (bytes === READ_CHUNK_BYTES)
+        return pool.pop() ?? Buffer.allocUnsafeSlow(bytes);
+    return Buffer.allocUnsafeSlow(bytes);
+}
+function giveBuffer(buffer) {
+    if (buffer.length === READ_CHUNK_BYTES && pool.length < POOL_MAX_BUFFERS)
+        pool.push(buffer);
+}
+/** Read buffers waiting in the pool (tests). */
+function pooledBuffers() {
+    return pool.length;
+}
+/**
  * Writes `head`, bytes [start, end) of a source and `tail` into `destination` (a request), then
  * ends it: at most one read and `buffers` writes at once, each buffer reused only after the
  * request's write callback said the socket took its bytes, so nothing is copied or allocated
@@ -8451,8 +8509,14 @@ function pipeRange(destination, options, done) {
     let writing = 0;
     let outcome;
     const free = [];
-    // Close the file only when no read is pending on it (its number could be reused).
-    const release = () => reader.close(() => done(outcome));
+    // Close the file only when no read is pending on it (its number could be reused). The buffers
+    // back with the pipe (not with the socket, which may still hold one after a failure) go back
+    // to the pool.
+    const release = () => {
+        for (const buffer of free.splice(0))
+            giveBuffer(buffer);
+        reader.close(() => done(outcome));
+    };
     const finish = (error) => {
         if (finished)
             return;
@@ -8508,7 +8572,7 @@ function pipeRange(destination, options, done) {
     };
     const bufferBytes = Math.min(READ_CHUNK_BYTES, Math.max(length, 1));
     for (let i = 0; i < options.buffers; i++)
-        free.push(Buffer.allocUnsafeSlow(bufferBytes));
+        free.push(takeBuffer(bufferBytes));
     if (options.head) {
         writing++;
         destination.write(options.head, writeError => {
@@ -8556,6 +8620,7 @@ class PartBody extends external_node_stream_.Readable {
     start;
     end;
     onBytes;
+    onSent;
     /** Bytes of the range handed to the request so far. */
     sent = 0;
     length;
@@ -8563,12 +8628,18 @@ class PartBody extends external_node_stream_.Readable {
     stop;
     constructor(source, start, end, 
     /** Receives the bytes of each chunk as it is handed to the request. */
-    onBytes) {
+    onBytes, 
+    /**
+     * Called once when the whole range is handed to the socket (the request ended): from then on
+     * the part only waits for its answer, and the next part may start sending.
+     */
+    onSent) {
         super();
         this.source = source;
         this.start = start;
         this.end = end;
         this.onBytes = onBytes;
+        this.onSent = onSent;
         this.length = end - start;
     }
     _read() {
@@ -8586,6 +8657,8 @@ class PartBody extends external_node_stream_.Readable {
             // The request carries the error to the SDK; the body itself has no 'error' listener.
             if (error)
                 destination.destroy?.(error);
+            else
+                this.onSent?.();
             this.destroy();
         });
         return destination;
@@ -8740,7 +8813,7 @@ function reasonOf(error) {
  * How a file is cut into the parts of an S3 multipart upload, and how many go at once.
  */
 
-const MiB = 1024 * 1024;
+const s3_part_size_MiB = 1024 * 1024;
 /**
  * Smallest part size the route uses: 32 MiB, measured. Under a 100 MB/s-per-connection cap
  * (`npm run bench`, WAN profile, 2 GiB, 8 parts in flight) 16 MiB parts reached 5.4-5.9x one
@@ -8750,7 +8823,7 @@ const MiB = 1024 * 1024;
  * parts are streamed, so memory does not grow with them. Files over 312 GiB get bigger parts so
  * they stay within 10,000 parts.
  */
-const DEFAULT_MIN_PART_BYTES = 32 * MiB;
+const DEFAULT_MIN_PART_BYTES = 32 * s3_part_size_MiB;
 /**
  * Parts of one file in flight at once (one HTTP connection each). One connection rarely fills a
  * runner's uplink to S3 (TCP windows, per-connection throttling on S3's side); eight do, and
@@ -8781,8 +8854,75 @@ function partBytesFor(size, minimum = DEFAULT_MIN_PART_BYTES) {
     if (size > MAX_OBJECT_BYTES)
         throw new RangeError(`${size} bytes is more than S3's ${MAX_OBJECT_BYTES}-byte object limit`);
     const floor = Math.max(MIN_PART_BYTES, minimum);
-    const bytes = Math.ceil(Math.max(floor, Math.ceil(size / MAX_PARTS)) / MiB) * MiB;
+    const bytes = Math.ceil(Math.max(floor, Math.ceil(size / MAX_PARTS)) / s3_part_size_MiB) * s3_part_size_MiB;
     return Math.min(bytes, MAX_PART_BYTES);
+}
+/** Once 1/partsInFlight of what is left is under this (8 MiB), the rest is one last round. */
+const FINAL_ROUND_BELOW = 8 * s3_part_size_MiB;
+/**
+ * The parts of a file of `size` bytes sent `partsInFlight` at a time with parts of `partBytes`
+ * (partBytesFor): numbered from 1 in byte order, contiguous, computed once, up front, so a retry
+ * re-sends exactly the range it had, and CompleteMultipartUpload lists the same plan.
+ *
+ * The point is that the last parts end together, so no connection idles while others finish:
+ * - A file of at most `partsInFlight` × `partBytes` is one round: `partsInFlight` equal parts
+ *   (fewer when they would be under S3's 5 MiB): 64 MiB goes as 8 parts of 8 MiB, not 2 of 32.
+ * - A bigger one is sent in parts of `partBytes` while at least `partsInFlight` such parts
+ *   remain; then each next part carries 1/`partsInFlight` of what is left (in whole MiB), so
+ *   the parts get shorter towards the end; once that share would be under 8 MiB, the rest is one
+ *   last round of at most `partsInFlight` equal parts of at least 5 MiB. The parts that start
+ *   last are the shortest, and whichever connection is free first takes the next one. A 2 GiB
+ *   file with 32 MiB parts: 57 of 32 MiB, then 28, 25, 22, 19, 17, 15, 13, 11, 10, 8, then 8 of
+ *   7 MiB (75 parts instead of 64).
+ * In a model of 8 connections each at its own pace (±10 %), taking the next part as they come
+ * free (as sendParts does) with 5 ms lost per part, the transfer ends 3.0 % after the ideal for
+ * 2 GiB (7.4 % with equal parts), 10 % for 200 MiB (40 %), 14 % for 64 MiB (4.2x: 2 parts).
+ * Every part but the last is at least 5 MiB and at most `partBytes`; when `partBytes` leaves no
+ * room to shorten (the 5 MiB minimum), or the plan would pass S3's
+ * 10,000 parts, the file is cut in equal parts of `partBytes` (partRanges).
+ */
+function planParts(size, partBytes, partsInFlight) {
+    const slots = Math.max(1, Math.floor(partsInFlight));
+    const lengths = [];
+    let left = size;
+    if (size > slots * partBytes) {
+        for (;;) {
+            const share = Math.ceil(left / slots / s3_part_size_MiB) * s3_part_size_MiB;
+            if (share < FINAL_ROUND_BELOW)
+                break;
+            const length = Math.min(partBytes, share);
+            lengths.push(length);
+            left -= length;
+        }
+    }
+    const round = lastRound(left, partBytes, slots);
+    if (!round || lengths.length + round.length > MAX_PARTS)
+        return partRanges(size, partBytes);
+    lengths.push(...round);
+    const parts = [];
+    let start = 0;
+    for (const [i, length] of lengths.entries()) {
+        parts.push({ number: i + 1, start, end: start + length });
+        start += length;
+    }
+    return parts;
+}
+/**
+ * `bytes` as at most `slots` parts of 5 MiB to `partBytes`, whole MiB but the last (which takes
+ * what is left under a MiB); undefined when no count of parts fits those bounds.
+ */
+function lastRound(bytes, partBytes, slots) {
+    const fewest = Math.ceil(bytes / partBytes);
+    const most = Math.floor(bytes / MIN_PART_BYTES);
+    if (fewest > most)
+        return undefined;
+    const count = Math.max(fewest, Math.min(slots, most));
+    const base = Math.floor(bytes / count / s3_part_size_MiB) * s3_part_size_MiB;
+    // Whole MiB left over go one each to the first parts; the bytes under a MiB to the last.
+    const extra = Math.floor((bytes - count * base) / s3_part_size_MiB);
+    const lengths = Array.from({ length: count }, (_, i) => base + (i < extra ? s3_part_size_MiB : 0));
+    lengths[count - 1] += bytes - count * base - extra * s3_part_size_MiB;
+    return lengths;
 }
 /** The parts of a file of `size` bytes cut in `partBytes` pieces (the last one may be shorter). */
 function partRanges(size, partBytes) {
@@ -8813,9 +8953,8 @@ function partRanges(size, partBytes) {
 
 /** Sends `file` to `key`; throws an UploadError after aborting the upload when it fails. */
 async function sendMultipartFile(file, options) {
-    const { calls, key, retry, say, signal } = options;
+    const { calls, key, parts, retry, say, signal } = options;
     const name = file.filename;
-    const parts = partRanges(file.size, options.partBytes);
     const stopped = () => new UploadError(`${name}: the upload was cancelled.`, { code: 'ABORTED', retryable: false });
     if (signal?.aborted)
         throw stopped();
@@ -8884,74 +9023,170 @@ async function sendMultipartFile(file, options) {
         await sweep(uploadId);
     return sent;
 }
-/** Sends every part, `partsInFlight` at a time; resolves with the ETags in part order. */
+/**
+ * Parts whose answer may be awaited beside the `partsInFlight` parts being sent: a part counts as
+ * sending only while its body goes out; once its last byte is handed to the socket the next
+ * part starts on another kept-alive connection while its answer is awaited. With the default
+ * `concurrency` of 4 that is at most 4 × (8 + 8) = 64 connections, the S3 agent's limit.
+ */
+const PARTS_AWAITING_ANSWER = PARTS_IN_FLIGHT;
+/**
+ * Sends every part: at most `partsInFlight` bodies going out at once, and at most
+ * PARTS_AWAITING_ANSWER more parts sent and awaiting S3's answer (or a retry's backoff). Parts
+ * start in order; a retry takes the next free sending slot before any new part. Resolves with
+ * the ETags in part order.
+ */
 async function sendParts(file, parts, target, hash, local, { calls, retry, say, partsInFlight }) {
     const name = file.filename;
     const progress = new ProgressReporter(name, file.size, say);
     const etags = new Array(parts.length);
-    // Bytes of completed parts, plus what each part in flight has handed to its request so far.
-    let completedBytes = 0;
-    const inFlight = new Map();
-    const report = () => {
-        let sent = completedBytes;
-        for (const bytes of inFlight.values())
-            sent += bytes;
-        progress.update(sent);
-    };
-    let next = 0;
+    const sendingAtOnce = Math.max(1, Math.min(partsInFlight, parts.length));
+    const sending = new Slots(sendingAtOnce);
+    const started = new Slots(sendingAtOnce + Math.min(PARTS_AWAITING_ANSWER, partsInFlight));
+    // Bytes of completed parts plus what each attempt in flight has handed to its request so far.
+    let sent = 0;
     let failure;
-    const worker = async () => {
-        while (next < parts.length && failure === undefined && !local.signal.aborted) {
-            const part = parts[next++];
-            const what = `${name}: part ${part.number} of ${parts.length}`;
-            try {
-                // Never let the ordered hash fall so far behind that it reads from disk again.
-                await hash.lagBehind(part.start);
-                hash.allow(part.end);
-                const attempts = retry.execute(what, async () => {
-                    if (local.signal.aborted)
+    const stop = (error) => {
+        failure ??= error;
+        local.abort();
+    };
+    // One listener on the file's signal, whatever the number of parts: each part has its own
+    // signal (the SDK, the retry's backoff and untilAborted listen there), aborted from here.
+    const partStops = new Set();
+    const onStop = () => {
+        for (const controller of partStops)
+            controller.abort();
+        const stopped = new UploadError(`${name}: the upload was stopped.`, { retryable: false });
+        sending.close(stopped);
+        started.close(stopped);
+    };
+    local.signal.addEventListener('abort', onStop, { once: true });
+    const sendPart = async (part) => {
+        const what = `${name}: part ${part.number} of ${parts.length}`;
+        const length = part.end - part.start;
+        const partStop = new AbortController();
+        partStops.add(partStop);
+        try {
+            const attempts = retry.execute(what, async (attempt) => {
+                // The first attempt was given its sending slot when it was started.
+                if (attempt > 1)
+                    await sending.take(true);
+                let holding = true;
+                const release = () => {
+                    if (holding)
+                        sending.give();
+                    holding = false;
+                };
+                let bytes = 0;
+                try {
+                    if (partStop.signal.aborted)
                         throw new UploadError(`${what} was stopped.`, { retryable: false });
-                    inFlight.set(part.number, 0);
-                    const body = new PartBody(file, part.start, part.end, bytes => {
-                        inFlight.set(part.number, (inFlight.get(part.number) ?? 0) + bytes);
-                        report();
-                    });
+                    const body = new PartBody(file, part.start, part.end, chunk => {
+                        bytes += chunk;
+                        sent += chunk;
+                        progress.update(sent);
+                    }, release);
                     try {
-                        return await calls.uploadPart({ ...target, partNumber: part.number }, body, part.end - part.start, what, local.signal);
+                        return await calls.uploadPart({ ...target, partNumber: part.number }, body, length, what, partStop.signal);
                     }
                     finally {
-                        inFlight.delete(part.number);
                         body.destroy();
                     }
-                }, 
-                // A backoff delay ends when the file is stopped: no timer outlives the upload.
-                { signal: local.signal });
-                // A part waiting out a backoff delay must not hold up a stop.
-                const etag = await untilAborted(attempts, local.signal, what);
-                etags[part.number - 1] = { number: part.number, etag };
-                completedBytes += part.end - part.start;
-                report();
-            }
-            catch (error) {
-                failure ??= error;
-                local.abort();
-            }
+                }
+                catch (error) {
+                    // What this attempt had sent is sent again by the next one.
+                    sent -= bytes;
+                    throw error;
+                }
+                finally {
+                    release();
+                }
+            }, 
+            // A backoff delay ends when the file is stopped: no timer outlives the upload.
+            { signal: partStop.signal });
+            // A part waiting out a backoff delay must not hold up a stop.
+            const etag = await untilAborted(attempts, partStop.signal, what);
+            etags[part.number - 1] = { number: part.number, etag };
+        }
+        catch (error) {
+            stop(error);
+        }
+        finally {
+            partStops.delete(partStop);
+            started.give();
         }
     };
-    const workers = Math.max(1, Math.min(partsInFlight, parts.length));
+    const running = [];
     // The heartbeat ("0 B/s for 30 s, waiting") runs while the parts are in flight.
     progress.start();
     try {
-        await Promise.all(Array.from({ length: workers }, worker));
+        for (const part of parts) {
+            if (failure !== undefined || local.signal.aborted)
+                break;
+            try {
+                await started.take(false);
+                // Never let the ordered hash fall so far behind that it reads from disk again.
+                await hash.lagBehind(part.start);
+                await sending.take(false);
+            }
+            catch (error) {
+                stop(error);
+                break;
+            }
+            hash.allow(part.end);
+            running.push(sendPart(part));
+        }
+        await Promise.all(running);
     }
     finally {
         progress.stop();
+        local.signal.removeEventListener('abort', onStop);
     }
     if (failure !== undefined)
         throw failure;
     if (local.signal.aborted)
         throw new UploadError(`${name}: the upload was cancelled.`);
     return etags;
+}
+/**
+ * A counted set of slots, handed out first come first served, `urgent` takers (a part's retry)
+ * before the others. close() refuses every taker, waiting or to come.
+ */
+class Slots {
+    free;
+    queue = [];
+    closed;
+    constructor(free) {
+        this.free = free;
+    }
+    take(urgent) {
+        if (this.closed)
+            return Promise.reject(this.closed);
+        if (this.free > 0 && this.queue.length === 0) {
+            this.free--;
+            return Promise.resolve();
+        }
+        return new Promise((grant, refuse) => {
+            const waiter = { urgent, grant, refuse };
+            const at = urgent ? this.queue.findIndex(w => !w.urgent) : -1;
+            if (at < 0)
+                this.queue.push(waiter);
+            else
+                this.queue.splice(at, 0, waiter);
+        });
+    }
+    give() {
+        const next = this.queue.shift();
+        if (next)
+            next.grant();
+        else
+            this.free++;
+    }
+    close(error) {
+        this.closed ??= error;
+        for (const waiter of this.queue.splice(0))
+            waiter.refuse(this.closed);
+    }
 }
 /** `promise`, or a rejection as soon as `signal` aborts (the promise is left to settle alone). */
 function untilAborted(promise, signal, what) {
@@ -8988,13 +9223,24 @@ async function complete(name, target, parts, retry, calls, signal) {
         }
     }, { signal });
 }
-/** "38 parts of 32 MiB, 8 at a time" for the line that starts a file. */
-function describeParts(size, partBytes, partsInFlight) {
-    const count = Math.ceil(size / partBytes);
+/**
+ * "64 parts of 32 MiB, 8 at a time", or "75 parts of 32 MiB down to 7 MiB, 8 at a time" when the
+ * plan shortens its last parts, for the line that starts a file.
+ */
+function describeParts(parts, partsInFlight) {
+    const count = parts.length;
     const at = Math.min(count, partsInFlight);
-    const MiB = 1024 * 1024;
-    const each = partBytes % MiB === 0 ? `${partBytes / MiB} MiB` : formatBytes(partBytes);
+    const lengths = parts.map(part => part.end - part.start);
+    // The last part is whatever is left: it does not count for the sizes shown.
+    const sized = count > 1 ? lengths.slice(0, -1) : lengths;
+    const largest = Math.max(...sized);
+    const smallest = Math.min(...sized);
+    const each = smallest === largest ? size(largest) : `${size(largest)} down to ${size(smallest)}`;
     return `${count} part${count === 1 ? '' : 's'} of ${each}, ${at} at a time`;
+}
+function size(bytes) {
+    const MiB = 1024 * 1024;
+    return bytes % MiB === 0 ? `${bytes / MiB} MiB` : formatBytes(bytes);
 }
 
 ;// CONCATENATED MODULE: ./src/upload/routes/multipart-route.ts
@@ -9031,6 +9277,8 @@ class MultipartRoute {
         const { api, retry, secrets, settings } = context;
         const name = sampleLabel(sample);
         const endpoint = this.endpoint(name);
+        // The SDK's chunk loads while init_multipart_upload is under way (if not yet loaded).
+        preloadS3Sdk();
         const init = await retry.execute(`${name}: init_multipart_upload`, () => api.initMultipartUpload(buildMultipartInitBody(sample, settings), name), { signal: context.signal });
         // The temporary keys: masked and scrubbed before anything else can print them.
         for (const secret of [init.accessKeyId, init.secretAccessKey]) {
@@ -9068,14 +9316,14 @@ class MultipartRoute {
         const minPartBytes = this.options.minPartBytes ?? minPartBytesFromEnv(this.options.env);
         for (const [file, key] of targets) {
             gate.throwIfFailed();
-            const partBytes = partBytesFor(file.size, minPartBytes);
-            say(`${file.filename}: S3 multipart upload of ${formatBytes(file.size)} in ${describeParts(file.size, partBytes, partsInFlight)}.`);
+            const parts = planParts(file.size, partBytesFor(file.size, minPartBytes), partsInFlight);
+            say(`${file.filename}: S3 multipart upload of ${formatBytes(file.size)} in ${describeParts(parts, partsInFlight)}.`);
             const started = Date.now();
             const sent = await sendMultipartFile(file, {
                 pace: gate.pace(file),
                 calls,
                 key,
-                partBytes,
+                parts,
                 partsInFlight,
                 retry,
                 say,
@@ -9120,6 +9368,14 @@ class MultipartRoute {
         });
         return this.connections;
     }
+}
+/**
+ * Starts loading what the multipart route needs (the S3 SDK) when any of `samples` takes it, so
+ * that it overlaps the requests before the first S3 call; nothing for a standard-only run.
+ */
+function prepareMultipartRoute(samples) {
+    if (samples.some(sample => sample.route === 'multipart'))
+        preloadS3Sdk();
 }
 /** A signal that aborts when any of `signals` does; `release` drops its listeners. */
 function linkSignals(...signals) {
@@ -10181,6 +10437,7 @@ async function uploadSamples(samples, settings, options = {}) {
 
 
 
+
 /**
  * The action: inputs → plan (discover, pair, validate) → shard → (dry run: check every file's
  * content, print the plan) → look up existing → upload (each file's content checked as it
@@ -10205,6 +10462,7 @@ async function run() {
         const { signal } = cancellation;
         if (settings.dryRun)
             return await dryRun(share, plan, settings, { signal });
+        prepareMultipartRoute(share.samples);
         const existing = await lookUpExisting(share, settings, { signal });
         const results = await uploadShare(share, existing, settings, { signal });
         const analyses = await awaitRunAnalyses(results, settings, { signal });
