@@ -647,7 +647,8 @@ describe('uploadSamples when the job is cancelled', () => {
     }))
     let results: UploadResults | undefined
     const done = captureStdout(async () => {
-      results = await uploadSamples(samples, settings({ concurrency: 1 }), {
+      // Random bytes: validate head (this pins the cancellation, not the content check).
+      results = await uploadSamples(samples, settings({ concurrency: 1, validate: 'head' }), {
         retryBaseDelayMs: 1,
         socketTimeoutMs: 60_000,
         log: line => lines.push(line),
@@ -830,7 +831,9 @@ describe('uploadSamples when the job is cancelled', () => {
       const big = sampleFile('big.fq', randomBytes(12 * 1024 * 1024))
       let results: UploadResults | undefined
       const done = captureStdout(async () => {
-        results = await uploadSamples([{ file: big, route: 'multipart' }], settings(), {
+        // Random bytes: validate head (this pins the clean-up, not the content check).
+        const head = settings({ validate: 'head' })
+        results = await uploadSamples([{ file: big, route: 'multipart' }], head, {
           retryBaseDelayMs: 1,
           log: line => lines.push(line),
           warn: line => lines.push(line),
