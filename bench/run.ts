@@ -358,7 +358,7 @@ async function radosgw(s3: S3Storage) {
     const timeoutS = 60 // a full radosgw store stalls uploads instead of refusing them
     for (let pass = 1; pass <= config.rgwRepeats; pass++) {
       const run = await runAction(
-        { 'api-key': config.apiKey, files: '*.fastq', 'api-url': server.api },
+        { 'api-key': config.apiKey, files: '*.fastq', 'api-url': server.api, ...STANDARD_ROUTE },
         {
           workspace: dir,
           workDir,
