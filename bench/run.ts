@@ -15,9 +15,9 @@
  * or when `bash scripts/radosgw.sh status` finds the default instance running.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { parseRadosgwExports, radosgwFromEnv } from '../sandbox/radosgw-env.js'
 import { objectPath, signV2 } from '../sandbox/s3-client.js'
 import { ACTION_ENTRY, headOnlyInputs, ROOT, runAction, type ActionRun } from './action-runner.js'
@@ -116,7 +116,12 @@ const STANDARD_ROUTE = { 'upload-method': 'standard' }
 
 /** What the measured build can do: features still being built are skipped, not failed. */
 function features() {
-  const bundle = readFileSync(ACTION_ENTRY, 'utf8')
+  // The entry and the chunks it loads (the bundle is split: a small entry, main, the S3 SDK).
+  const dir = dirname(ACTION_ENTRY)
+  const bundle = readdirSync(dir)
+    .filter(name => name.endsWith('.js'))
+    .map(name => readFileSync(join(dir, name), 'utf8'))
+    .join('\n')
   const actionYml = readFileSync(join(ROOT, 'action.yml'), 'utf8')
   return {
     multipart:
